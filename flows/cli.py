@@ -1,0 +1,165 @@
+"""The `newslake` command: run the ingest flow, query the lake."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows.settings import Settings, SourceSpec
+
+app = typer.Typer(help="newslake: a news-article data lake on DuckLake.", no_args_is_help=True)
+console = Console(stderr=True)
+
+_EXTENSION_KINDS = {
+    ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".html": "html", ".htm": "html",
+    ".rss": "feed", ".atom": "feed", ".xml": "feed", ".txt": "files",
+}
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def resolve_source(value: str, settings: Settings) -> SourceSpec:
+    """Return the configured source named `value`, else a source for the path or URL."""
+    configured = settings.source(value)
+    if configured:
+        return configured
+    if value.startswith(("http://", "https://")):
+        return SourceSpec(name="http", kind="http", urls=[value])
+    path = Path(value)
+    if not path.exists():
+        raise typer.BadParameter(f"no configured source or path named {value!r}")
+    name = path.name if path.is_dir() else path.stem
+    kind = "folder" if path.is_dir() else _EXTENSION_KINDS.get(path.suffix.lower(), "files")
+    return SourceSpec(name=name, kind=kind, path=str(path))  # type: ignore[arg-type]
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+@app.command()
+def run(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="configured source name or a path/URL")
+    ] = None,
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect logs")] = False,
+) -> None:
+    """Ingest the configured sources (or the given ones) into the lake."""
+    settings = Settings()
+    specs = [resolve_source(v, settings) for v in source] if source else settings.sources
+    lake_path = lake or settings.lake
+    _quiet_prefect(verbose)
+    from flows.ingest import ingest
+    from flows.progress import set_progress_hook
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        bar = progress.add_task("starting Prefect …", total=None)
+        seen: dict[str, int] = {}
+
+        def on_batch(name: str, counts: dict[str, int]) -> None:
+            seen[name] = seen.get(name, 0) + counts["records_read"]
+            done = ", ".join(f"{k}: {v} records" for k, v in seen.items())
+            progress.update(bar, description=f"ingesting … {done}")
+
+        set_progress_hook(on_batch)
+        try:
+            summary = ingest(
+                sources=specs,
+                lake_path=str(lake_path),
+                catalog=settings.catalog,
+                data_path=settings.data_path,
+                batch_size=settings.batch_size,
+                max_file_bytes=settings.max_file_bytes,
+                near_duplicate_threshold=settings.near_duplicate_threshold,
+            )
+        finally:
+            set_progress_hook(None)
+    print_summary(summary)
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """Print the run's counts per source and where the lake is."""
+    from tasks.report import COLUMNS, summary_rows
+
+    table = Table(title=f"ingest run {summary['run_id']} — {summary['status']}")
+    for column in ("source", *COLUMNS):
+        table.add_column(column.replace("_", " "), justify="left" if column == "source" else "right")
+    for row in summary_rows(summary):
+        table.add_row(*row)
+    out = Console()
+    out.print(table)
+    for name, error in summary["errors"].items():
+        out.print(f"[red]source {name} failed:[/red] {error}")
+    totals = summary["totals"]
+    out.print(
+        f"Ingested {totals.get('articles_new', 0)} new articles "
+        f"({totals.get('records_read', 0)} records read, {totals.get('duplicates', 0)} duplicates, "
+        f"{totals.get('rejected', 0)} rejected) into the lake at {summary['lake']}"
+    )
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="a select statement over the lake's tables and views")],
+    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+) -> None:
+    """Run a query against the lake (read-only) and print the result."""
+    from tasks import lake as lakes
+
+    settings = Settings()
+    location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
+    if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
+        console.print(f"[red]no lake at {location.root_hint}[/red]: run `newslake run` first")
+        raise typer.Exit(2)
+    con = lakes.connect(location, read_only=True)
+    try:
+        result = con.execute(query)
+    except Exception as error:
+        console.print(f"[red]query failed:[/red] {error}")
+        raise typer.Exit(1) from error
+    columns = [d[0] for d in result.description or []]
+    rows = result.fetchall()
+    write_rows(columns, rows, output)
+
+
+def write_rows(columns: list[str], rows: list[tuple[Any, ...]], output: OutputFormat) -> None:
+    """Print rows as a table, CSV or JSON lines."""
+    if output is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output is OutputFormat.json:
+        for row in rows:
+            sys.stdout.write(json.dumps(dict(zip(columns, row, strict=True)), default=str) + "\n")
+    else:
+        table = Table()
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console().print(table)
+
+
+if __name__ == "__main__":
+    app()

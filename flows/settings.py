@@ -1,0 +1,70 @@
+"""The one settings object: env vars NEWSLAKE_*, then newslake.toml, then defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SourceKind = Literal["folder", "files", "csv", "jsonl", "html", "feed", "http"]
+
+
+class SourceSpec(BaseModel):
+    """One named source: a kind and where to read it."""
+
+    name: str
+    kind: SourceKind
+    path: str | None = None
+    urls: list[str] = Field(default_factory=list)
+    columns: dict[str, str] | None = None
+
+    def as_config(self) -> dict[str, Any]:
+        """Return the plain mapping that `tasks.sources.source_from_config` takes."""
+        return self.model_dump(exclude_none=True)
+
+
+def config_file() -> Path:
+    """Return the settings file: $NEWSLAKE_CONFIG, else ./newslake.toml."""
+    return Path(os.environ.get("NEWSLAKE_CONFIG", "newslake.toml"))
+
+
+class Settings(BaseSettings):
+    """Everything a run can be told; flows unpack it into plain arguments."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSLAKE_", extra="ignore")
+
+    lake: Path = Path("lake")
+    catalog: str | None = Field(
+        default=None, description="DuckLake catalog, e.g. 'postgres:dbname=lake'; default SQLite"
+    )
+    data_path: str | None = None
+    batch_size: int = Field(default=500, ge=1)
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
+    sources: list[SourceSpec] = Field(
+        default_factory=lambda: [SourceSpec(name="examples", kind="folder", path="examples")]
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+    def source(self, name: str) -> SourceSpec | None:
+        """Return the configured source with this name, if any."""
+        return next((spec for spec in self.sources if spec.name == name), None)

@@ -1,0 +1,66 @@
+"""Prefect steps: thin skins over the pure helpers in tasks/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+
+import duckdb
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks import lake, views
+from tasks.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch
+from tasks.dedupe import DedupIndex, build_index
+from tasks.normalise import NormaliseContext
+from tasks.records import RawRecord
+from tasks.sources import Checkpoint, Source
+
+
+class RecordStream:
+    """An open source read, consumed one batch at a time."""
+
+    def __init__(self, source: Source, since: Checkpoint) -> None:
+        self.source = source
+        self.records: Iterator[RawRecord] = iter(source.read(since))
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def open_lake(location: lake.LakeLocation) -> duckdb.DuckDBPyConnection:
+    return lake.connect(location)
+
+
+@task(cache_policy=NO_CACHE)
+def load_index(con: duckdb.DuckDBPyConnection, threshold: float) -> DedupIndex:
+    return build_index(lake.index_rows(con), threshold)
+
+
+@task(cache_policy=NO_CACHE)
+def load_checkpoint(con: duckdb.DuckDBPyConnection, source: str) -> Checkpoint:
+    return lake.load_state(con, source)
+
+
+@task(cache_policy=NO_CACHE)
+def read_batch(stream: RecordStream, size: int) -> list[RawRecord]:
+    return list(islice(stream.records, size))
+
+
+@task(cache_policy=NO_CACHE)
+def parse(records: list[RawRecord], context: NormaliseContext) -> ParsedBatch:
+    return parse_batch(records, context)
+
+
+@task(cache_policy=NO_CACHE)
+def dedupe(batch: ParsedBatch, index: DedupIndex, context: NormaliseContext) -> BatchResult:
+    return dedupe_batch(batch, index, context)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def commit(con: duckdb.DuckDBPyConnection, result: BatchResult, state: Checkpoint | None,
+           source: str, run_id: str) -> dict[str, int]:
+    return lake.commit_batch(con, result.tables, lake.state_table(source, state, run_id))
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def register_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return views.register_views(con, views.load_views())

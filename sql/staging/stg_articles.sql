@@ -1,0 +1,23 @@
+select
+    article_id,
+    source,
+    source_kind,
+    url,
+    title,
+    author,
+    section,
+    agency,
+    dateline_raw,
+    dateline_places,
+    published_at,
+    published_at_source,
+    published_at_precision,
+    cast(published_at as date) as published_date,
+    language,
+    word_count,
+    content_hash,
+    duplicate_of,
+    duplicate_of is not null as is_near_duplicate,
+    ingested_at,
+    run_id
+from articles

@@ -1,0 +1,236 @@
+"""The DuckLake store: connect, create tables, commit a batch atomically, record runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import duckdb_extensions
+import pyarrow as pa
+
+from tasks.schema import ALL_TABLES, BATCH_TABLES, RUNS, SOURCE_STATE, create_table_sql
+
+EXTENSIONS = ("ducklake", "sqlite_scanner")
+ALIAS = "lake"
+
+
+@dataclass(frozen=True)
+class LakeLocation:
+    """Where a lake's catalog and data live."""
+
+    catalog: str
+    data_path: str
+
+    @classmethod
+    def local(cls, root: Path | str) -> LakeLocation:
+        """Return the embedded default: a SQLite catalog and a data folder under `root`."""
+        root = Path(root).resolve()
+        return cls(catalog=f"sqlite:{root / 'catalog.sqlite'}", data_path=f"{root / 'data'}/")
+
+    @classmethod
+    def of(cls, root: Path | str, catalog: str | None = None,
+           data_path: str | None = None) -> LakeLocation:
+        """Return the location from settings: a catalog URL overrides the SQLite default."""
+        local = cls.local(root)
+        return cls(catalog=catalog or local.catalog, data_path=data_path or local.data_path)
+
+    @property
+    def root_hint(self) -> str:
+        """Return where the lake lives, for people: the catalog file or URL."""
+        return self.catalog.removeprefix("sqlite:")
+
+    def attach_sql(self, read_only: bool = False) -> str:
+        """Return the ATTACH statement a DuckDB client runs to open the lake."""
+        options = "READ_ONLY" if read_only else (
+            f"DATA_PATH '{self.data_path}', DATA_INLINING_ROW_LIMIT 0"
+        )
+        return f"attach 'ducklake:{self.catalog}' as {ALIAS} ({options})"
+
+
+def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Return an in-memory DuckDB connection with the lake attached and in use."""
+    if not read_only and location.catalog.startswith("sqlite:"):
+        Path(location.catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+        Path(location.data_path).mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    for name in EXTENSIONS:
+        duckdb_extensions.import_extension(name, con=con)
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(location.attach_sql(read_only))
+    con.execute(f"use {ALIAS}")
+    if not read_only:
+        ensure_tables(con)
+    return con
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every lake table that does not exist yet."""
+    existing = {row[0] for row in con.execute("select table_name from duckdb_tables() "
+                                               f"where database_name = '{ALIAS}'").fetchall()}
+    missing = [name for name in ALL_TABLES if name not in existing]
+    if not missing:
+        return
+    con.execute("begin")
+    for name in missing:
+        con.execute(create_table_sql(name, ALL_TABLES[name]))
+    con.execute("commit")
+
+
+def snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the id of the lake's latest snapshot."""
+    row = con.execute(f"select max(snapshot_id) from ducklake_snapshots('{ALIAS}')").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Return the row count of every lake table, read from one snapshot."""
+    parts = ", ".join(f"(select count(*) from {name}) as {name}" for name in ALL_TABLES)
+    row = con.execute(f"select {parts}").fetchone()
+    assert row is not None
+    return dict(zip(ALL_TABLES, (int(v) for v in row), strict=True))
+
+
+def insert_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]) -> dict[str, int]:
+    """Insert each batch table, skipping keys the lake already holds; return rows added."""
+    added: dict[str, int] = {}
+    for name, (schema, key) in BATCH_TABLES.items():
+        table = tables.get(name)
+        if table is None or table.num_rows == 0:
+            added[name] = 0
+            continue
+        view = f"batch_{name}"
+        con.register(view, table.cast(schema))
+        try:
+            row = con.execute(
+                f"insert into {name} by name select * from {view} "
+                f"where {key} not in (select {key} from {name})"
+            ).fetchone()
+        finally:
+            con.unregister(view)
+        added[name] = int(row[0]) if row else 0
+    return added
+
+
+def insert_state(con: duckdb.DuckDBPyConnection, state: pa.Table | None) -> None:
+    """Append source checkpoint rows (latest per source and key wins)."""
+    if state is None or state.num_rows == 0:
+        return
+    con.register("batch_state", state.cast(SOURCE_STATE))
+    try:
+        con.execute("insert into source_state by name select * from batch_state")
+    finally:
+        con.unregister("batch_state")
+
+
+def commit_batch(
+    con: duckdb.DuckDBPyConnection,
+    tables: Mapping[str, pa.Table],
+    state: pa.Table | None = None,
+) -> dict[str, int]:
+    """Write a batch to every table in one transaction; readers see all of it or none."""
+    con.execute("begin")
+    try:
+        added = insert_tables(con, tables)
+        insert_state(con, state)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return added
+
+
+def index_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, bytes | None, str | None]]:
+    """Return (article_id, content_hash, minhash, duplicate_of) of every stored article."""
+    return con.execute(
+        "select a.article_id, a.content_hash, f.minhash, a.duplicate_of "
+        "from articles a left join article_fingerprints f using (article_id) "
+        "order by a.ingested_at, a.article_id"
+    ).fetchall()
+
+
+def load_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
+    """Return a source's latest checkpoint values by key."""
+    rows = con.execute(
+        "select key, max_by(value, updated_at) from source_state where source = ? group by key",
+        [source],
+    ).fetchall()
+    return {key: value for key, value in rows}
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, sources: list[str]) -> datetime:
+    """Record a run as running and return its start time."""
+    started_at = datetime.now(UTC)
+    row = {name: None for name in RUNS.names} | {
+        "run_id": run_id,
+        "started_at": started_at,
+        "status": "running",
+        "sources": sources,
+    }
+    con.register("new_run", pa.Table.from_pylist([row], schema=RUNS))
+    try:
+        con.execute("insert into runs by name select * from new_run")
+    finally:
+        con.unregister("new_run")
+    return started_at
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    status: str,
+    counts: Mapping[str, int],
+    timings: Mapping[str, float],
+    error: str | None = None,
+) -> None:
+    """Record a run's outcome, counts and timings."""
+    con.execute(
+        """
+        update runs set
+            finished_at = now(),
+            status = ?,
+            records_read = ?,
+            articles_new = ?,
+            duplicates = ?,
+            near_duplicates = ?,
+            rejected = ?,
+            duration_s = epoch(now()) - epoch(started_at),
+            timings = ?,
+            error = ?
+        where run_id = ?
+        """,
+        [
+            status,
+            counts.get("records_read", 0),
+            counts.get("articles_new", 0),
+            counts.get("duplicates", 0),
+            counts.get("near_duplicates", 0),
+            counts.get("rejected", 0),
+            json.dumps({k: round(v, 3) for k, v in timings.items()}),
+            error,
+            run_id,
+        ],
+    )
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pa.Table:
+    """Run a query against the lake and return an Arrow table."""
+    return con.execute(sql, params or []).fetch_arrow_table()
+
+
+def state_table(source: str, state: Mapping[str, str] | None, run_id: str) -> pa.Table | None:
+    """Return a source's checkpoint as `source_state` rows, or None when there is none."""
+    if not state:
+        return None
+    now = datetime.now(UTC)
+    rows = [
+        {"source": source, "key": k, "value": v, "updated_at": now, "run_id": run_id}
+        for k, v in sorted(state.items())
+    ]
+    return pa.Table.from_pylist(rows, schema=SOURCE_STATE)

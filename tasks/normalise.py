@@ -1,0 +1,150 @@
+"""Turn a parsed document into an `articles` row: ids, dateline, agency, dates, language."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import py3langid
+
+from tasks.dateline import Dateline, parse_dateline
+from tasks.records import ParsedDoc, Rejection
+
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9\"”'’)])[.!?](?=\s+[A-Z“\"])")
+_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)$", re.I)
+TITLE_MAX = 160
+
+
+@dataclass(frozen=True)
+class NormaliseContext:
+    """Run-level values stamped on every article."""
+
+    run_id: str
+    ingested_at: datetime
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Return the URL without fragment, tracking parameters, default port or trailing slash."""
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k))
+    )
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("https", host, path, query, ""))
+
+
+def normalise_text(text: str) -> str:
+    """Return text casefolded with whitespace collapsed, for hashing and comparison."""
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def _sha(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
+
+
+def make_article_id(url: str | None, source: str, title: str, body: str) -> str:
+    """Return the article id: a hash of the canonical URL, else of source, title and body."""
+    canonical = canonical_url(url)
+    if canonical:
+        return _sha("url", canonical)
+    return _sha("text", normalise_text(source), normalise_text(title), normalise_text(body))
+
+
+def content_hash(body: str) -> str:
+    """Return a hash of the body's words, blind to case and spacing."""
+    return _sha(normalise_text(body))
+
+
+def detect_language(text: str, hint: str | None = None) -> str | None:
+    """Return the ISO 639-1 code of the text's language (the hint for very short texts)."""
+    sample = text[:2000]
+    if len(sample.split()) < 8 and hint:
+        return hint.split("-")[0].split("_")[0].lower()[:2] or None
+    if not sample.strip():
+        return None
+    language, _ = py3langid.classify(sample)
+    return str(language)
+
+
+def derive_title(body: str) -> str:
+    """Return the lede's first sentence, shortened, for stories that came without a title."""
+    first_line = body.strip().split("\n", 1)[0]
+    match = _SENTENCE_END.search(first_line)
+    sentence = first_line[: match.start() + 1] if match else first_line
+    if len(sentence) <= TITLE_MAX:
+        return sentence.strip()
+    return sentence[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def resolve_published(
+    doc: ParsedDoc, dateline: Dateline
+) -> tuple[datetime | None, str, str | None]:
+    """Return published_at, its source and precision, completing a year with the dateline date."""
+    if doc.published_at is not None and doc.published_at_precision == "year" and dateline.month_day:
+        month, day = dateline.month_day
+        try:
+            stamp = datetime(doc.published_at.year, month, day, tzinfo=UTC)
+        except ValueError:
+            return doc.published_at, doc.published_at_source, doc.published_at_precision
+        return stamp, "dateline", "day"
+    if doc.published_at is None:
+        return None, "none", None
+    return doc.published_at.astimezone(UTC), doc.published_at_source, doc.published_at_precision
+
+
+def normalise_doc(doc: ParsedDoc, context: NormaliseContext) -> dict[str, Any] | Rejection:
+    """Return the `articles` row for a parsed document, or a Rejection saying why not."""
+    text = doc.text.strip()
+    dateline = parse_dateline(text)
+    body = text[dateline.body_start :].strip()
+    if not body:
+        return Rejection(doc.raw, "empty body after the dateline", stage="normalise")
+    title = (doc.title or "").strip() or derive_title(body)
+    source = doc.raw.source
+    extra = dict(doc.extra)
+    if dateline.preamble:
+        extra["preamble"] = dateline.preamble
+    if doc.encoding:
+        extra.setdefault("encoding", doc.encoding)
+    published_at, published_source, precision = resolve_published(doc, dateline)
+    return {
+        "article_id": make_article_id(doc.url, source, title, body),
+        "raw_id": doc.raw.raw_id,
+        "source": source,
+        "source_kind": doc.raw.source_kind,
+        "url": doc.url,
+        "title": title,
+        "body": body,
+        "author": doc.author or dateline.author,
+        "section": doc.section,
+        "dateline_raw": dateline.raw,
+        "dateline_places": [{"name": p.name, "region": p.region} for p in dateline.places],
+        "agency": dateline.agency,
+        "published_at": published_at,
+        "published_at_source": published_source,
+        "published_at_precision": precision,
+        "language": detect_language(body, doc.language),
+        "word_count": len(body.split()),
+        "content_hash": content_hash(body),
+        "duplicate_of": None,
+        "extra": json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
+        "ingested_at": context.ingested_at,
+        "run_id": context.run_id,
+    }

@@ -1,0 +1,141 @@
+"""Arrow schemas of the lake's tables; the DuckDB DDL is derived from them."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+PLACE = pa.struct([("name", pa.string()), ("region", pa.string())])
+
+RAW_DOCUMENTS = pa.schema(
+    [
+        ("raw_id", pa.string()),
+        ("source", pa.string()),
+        ("source_kind", pa.string()),
+        ("locator", pa.string()),
+        ("media_type", pa.string()),
+        ("payload", pa.binary()),
+        ("payload_bytes", pa.int64()),
+        ("meta", pa.string()),
+        ("fetched_at", UTC_TS),
+        ("article_id", pa.string()),
+        ("is_duplicate", pa.bool_()),
+        ("run_id", pa.string()),
+    ]
+)
+
+ARTICLES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("raw_id", pa.string()),
+        ("source", pa.string()),
+        ("source_kind", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("body", pa.string()),
+        ("author", pa.string()),
+        ("section", pa.string()),
+        ("dateline_raw", pa.string()),
+        ("dateline_places", pa.list_(PLACE)),
+        ("agency", pa.string()),
+        ("published_at", UTC_TS),
+        ("published_at_source", pa.string()),
+        ("published_at_precision", pa.string()),
+        ("language", pa.string()),
+        ("word_count", pa.int32()),
+        ("content_hash", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("extra", pa.string()),
+        ("ingested_at", UTC_TS),
+        ("run_id", pa.string()),
+    ]
+)
+
+ARTICLE_FINGERPRINTS = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("minhash", pa.binary()),
+    ]
+)
+
+REJECTED = pa.schema(
+    [
+        ("rejected_id", pa.string()),
+        ("raw_id", pa.string()),
+        ("source", pa.string()),
+        ("source_kind", pa.string()),
+        ("locator", pa.string()),
+        ("stage", pa.string()),
+        ("reason", pa.string()),
+        ("payload", pa.binary()),
+        ("rejected_at", UTC_TS),
+        ("run_id", pa.string()),
+    ]
+)
+
+SOURCE_STATE = pa.schema(
+    [
+        ("source", pa.string()),
+        ("key", pa.string()),
+        ("value", pa.string()),
+        ("updated_at", UTC_TS),
+        ("run_id", pa.string()),
+    ]
+)
+
+RUNS = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("started_at", UTC_TS),
+        ("finished_at", UTC_TS),
+        ("status", pa.string()),
+        ("sources", pa.list_(pa.string())),
+        ("records_read", pa.int64()),
+        ("articles_new", pa.int64()),
+        ("duplicates", pa.int64()),
+        ("near_duplicates", pa.int64()),
+        ("rejected", pa.int64()),
+        ("duration_s", pa.float64()),
+        ("timings", pa.string()),
+        ("error", pa.string()),
+    ]
+)
+
+# the batch tables, in commit order, with the key that makes a rerun add nothing
+BATCH_TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "raw_documents": (RAW_DOCUMENTS, "raw_id"),
+    "articles": (ARTICLES, "article_id"),
+    "article_fingerprints": (ARTICLE_FINGERPRINTS, "article_id"),
+    "rejected": (REJECTED, "rejected_id"),
+}
+ALL_TABLES: dict[str, pa.Schema] = {
+    **{name: schema for name, (schema, _) in BATCH_TABLES.items()},
+    "source_state": SOURCE_STATE,
+    "runs": RUNS,
+}
+
+_DUCKDB_TYPES = {
+    pa.string(): "varchar",
+    pa.binary(): "blob",
+    pa.int64(): "bigint",
+    pa.int32(): "integer",
+    pa.float64(): "double",
+    pa.bool_(): "boolean",
+    UTC_TS: "timestamptz",
+}
+
+
+def duckdb_type(arrow_type: pa.DataType) -> str:
+    """Return the DuckDB column type for an Arrow type used in the schemas above."""
+    if pa.types.is_list(arrow_type):
+        return duckdb_type(arrow_type.value_type) + "[]"
+    if pa.types.is_struct(arrow_type):
+        fields = ", ".join(f"{f.name} {duckdb_type(f.type)}" for f in arrow_type)
+        return f"struct({fields})"
+    return _DUCKDB_TYPES[arrow_type]
+
+
+def create_table_sql(name: str, schema: pa.Schema) -> str:
+    """Return a `create table if not exists` statement for the schema."""
+    columns = ",\n    ".join(f"{f.name} {duckdb_type(f.type)}" for f in schema)
+    return f"create table if not exists {name} (\n    {columns}\n)"

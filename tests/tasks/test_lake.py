@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from tasks import lake
+from tasks.schema import ARTICLES, RAW_DOCUMENTS
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 10, 6, 12, 0, tzinfo=UTC)
+
+
+def raw_rows(ids: list[str]) -> pa.Table:
+    rows = [
+        {"raw_id": f"raw-{i}", "source": "s", "source_kind": "files", "locator": f"f{i}",
+         "media_type": "text/plain", "payload": b"x", "payload_bytes": 1, "fetched_at": NOW,
+         "article_id": i, "is_duplicate": False, "run_id": "r"}
+        for i in ids
+    ]
+    return pa.Table.from_pylist(rows, schema=RAW_DOCUMENTS)
+
+
+def article_rows(ids: list[str]) -> pa.Table:
+    rows = [
+        {"article_id": i, "raw_id": f"raw-{i}", "source": "s", "title": f"t{i}", "body": "b",
+         "dateline_places": [{"name": "Washington", "region": None}], "word_count": 1,
+         "content_hash": f"h{i}", "ingested_at": NOW, "run_id": "r"}
+        for i in ids
+    ]
+    return pa.Table.from_pylist(rows, schema=ARTICLES)
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = lake.connect(lake.LakeLocation.local(tmp_path / "lake"))
+    yield connection
+    connection.close()
+
+
+def test_commit_adds_to_every_table_and_a_repeat_adds_nothing(con) -> None:
+    tables = {"raw_documents": raw_rows(["a", "b"]), "articles": article_rows(["a", "b"])}
+    assert lake.commit_batch(con, tables)["articles"] == 2
+    before = lake.snapshot_id(con)
+    added = lake.commit_batch(con, tables)
+    assert added["articles"] == 0 and added["raw_documents"] == 0
+    counts = lake.table_counts(con)
+    assert counts["articles"] == 2 and counts["raw_documents"] == 2
+    assert lake.snapshot_id(con) >= before
+
+
+def test_failed_commit_leaves_nothing_visible(con) -> None:
+    lake.commit_batch(con, {"articles": article_rows(["a"])})
+    snapshot = lake.snapshot_id(con)
+    bad = {"raw_documents": raw_rows(["b"]), "articles": pa.table({"nope": [1]})}
+    with pytest.raises(Exception):
+        lake.commit_batch(con, bad)
+    assert lake.table_counts(con)["raw_documents"] == 0
+    assert lake.table_counts(con)["articles"] == 1
+    assert lake.snapshot_id(con) == snapshot
+
+
+def test_places_round_trip_as_structs(con) -> None:
+    lake.commit_batch(con, {"articles": article_rows(["a"])})
+    row = con.execute("select dateline_places[1].name from articles").fetchone()
+    assert row == ("Washington",)
+
+
+def test_source_state_keeps_the_latest_value(con) -> None:
+    lake.commit_batch(con, {}, lake.state_table("feed", {"etag https://x": '"1"'}, "r1"))
+    lake.commit_batch(con, {}, lake.state_table("feed", {"etag https://x": '"2"'}, "r2"))
+    assert lake.load_state(con, "feed") == {"etag https://x": '"2"'}
+    assert lake.load_state(con, "other") == {}
+
+
+def test_runs_record_counts_and_status(con) -> None:
+    lake.start_run(con, "run-1", ["examples"])
+    lake.finish_run(con, "run-1", "completed", {"records_read": 3, "articles_new": 2},
+                    {"parse": 0.5}, None)
+    row = con.execute("select status, records_read, articles_new, sources from runs").fetchone()
+    assert row == ("completed", 3, 2, ["examples"])
+
+
+def test_read_only_connection_sees_committed_rows(tmp_path: Path) -> None:
+    location = lake.LakeLocation.local(tmp_path / "lake")
+    writer = lake.connect(location)
+    lake.commit_batch(writer, {"articles": article_rows(["a", "b"])})
+    reader = lake.connect(location, read_only=True)
+    assert reader.execute("select count(*) from articles").fetchone() == (2,)
+    with pytest.raises(Exception):
+        reader.execute("delete from articles")
