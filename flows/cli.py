@@ -6,7 +6,7 @@ import csv
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,12 +21,19 @@ app = typer.Typer(help="newslake: a news-article data lake on DuckLake.", no_arg
 console = Console(stderr=True)
 
 _EXTENSION_KINDS = {
-    ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".html": "html", ".htm": "html",
-    ".rss": "feed", ".atom": "feed", ".xml": "feed", ".txt": "files",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".html": "html",
+    ".htm": "html",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".xml": "feed",
+    ".txt": "files",
 }
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -56,7 +63,8 @@ def _quiet_prefect(verbose: bool) -> None:
 @app.command()
 def run(
     source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", help="configured source name or a path/URL")
+        list[str] | None,
+        typer.Option("--source", "-s", help="configured source name or a path/URL"),
     ] = None,
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect logs")] = False,
@@ -69,8 +77,13 @@ def run(
     from flows.ingest import ingest
     from flows.progress import set_progress_hook
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         bar = progress.add_task("starting Prefect …", total=None)
         seen: dict[str, int] = {}
 
@@ -103,7 +116,9 @@ def print_summary(summary: dict[str, Any]) -> None:
 
     table = Table(title=f"ingest run {summary['run_id']} — {summary['status']}")
     for column in ("source", *COLUMNS):
-        table.add_column(column.replace("_", " "), justify="left" if column == "source" else "right")
+        table.add_column(
+            column.replace("_", " "), justify="left" if column == "source" else "right"
+        )
     for row in summary_rows(summary):
         table.add_row(*row)
     out = Console()
@@ -120,7 +135,9 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="a select statement over the lake's tables and views")],
+    query: Annotated[
+        str, typer.Argument(help="a select statement over the lake's tables and views")
+    ],
     output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real corpora in ../shared/corpora, skipped (or failed under CI) when absent."""
+"""Shared fixtures: the real corpora in ../shared/corpora (skipped when absent, failed in CI)."""
 
 from __future__ import annotations
 
