@@ -27,13 +27,26 @@ def record_run_start(con: Any, run_id: str, sources: list[str]) -> None:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def record_run_end(con: Any, run_id: str, status: str, counts: dict[str, int],
-                   timings: dict[str, float], error: str | None) -> None:
+def record_run_end(
+    con: Any,
+    run_id: str,
+    status: str,
+    counts: dict[str, int],
+    timings: dict[str, float],
+    error: str | None,
+) -> None:
     lake.finish_run(con, run_id, status, counts, timings, error)
 
 
-def ingest_source(con: Any, spec: SourceSpec, index: Any, context: NormaliseContext,
-                  batch_size: int, max_file_bytes: int, timings: Counter[str]) -> Counter[str]:
+def ingest_source(
+    con: Any,
+    spec: SourceSpec,
+    index: Any,
+    context: NormaliseContext,
+    batch_size: int,
+    max_file_bytes: int,
+    timings: Counter[str],
+) -> Counter[str]:
     """Read one source batch by batch and commit each batch; return its counts."""
     source = source_from_config(spec.as_config() | {"max_bytes": max_file_bytes})
     stream = steps.RecordStream(source, steps.load_checkpoint(con, spec.name))
@@ -94,9 +107,15 @@ def ingest(
     record_run_end(con, run_id, status, dict(totals), dict(timings), error_text)
     steps.register_views(con)
     con.close()
-    summary = {"run_id": run_id, "status": status, "lake": str(location.root_hint),
-               "sources": per_source, "totals": dict(totals), "errors": errors,
-               "timings": dict(timings)}
+    summary = {
+        "run_id": run_id,
+        "status": status,
+        "lake": str(location.root_hint),
+        "sources": per_source,
+        "totals": dict(totals),
+        "errors": errors,
+        "timings": dict(timings),
+    }
     create_markdown_artifact(summary_markdown(summary), key="ingest-summary")
     logger.info("run %s %s: %s", run_id, status, dict(totals))
     return summary

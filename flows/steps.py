@@ -56,8 +56,13 @@ def dedupe(batch: ParsedBatch, index: DedupIndex, context: NormaliseContext) -> 
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def commit(con: duckdb.DuckDBPyConnection, result: BatchResult, state: Checkpoint | None,
-           source: str, run_id: str) -> dict[str, int]:
+def commit(
+    con: duckdb.DuckDBPyConnection,
+    result: BatchResult,
+    state: Checkpoint | None,
+    source: str,
+    run_id: str,
+) -> dict[str, int]:
     return lake.commit_batch(con, result.tables, lake.state_table(source, state, run_id))
 
 
