@@ -36,8 +36,10 @@ def replicate(corpus: Path, copies: int, out: Path) -> Path:
         for copy in range(copies):
             for row in rows:
                 if copy:
-                    row = row | {"title": f"{row['title']} [copy {copy}]",
-                                 "text": f"{row['text']} (Replica {copy}.)"}
+                    row = row | {
+                        "title": f"{row['title']} [copy {copy}]",
+                        "text": f"{row['text']} (Replica {copy}.)",
+                    }
                 writer.writerow(row)
     return out
 
@@ -61,17 +63,31 @@ def ingest_once(path: Path, lake_dir: Path, batch_size: int) -> dict[str, float]
         articles += result.counts["articles_new"]
     elapsed = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"articles": articles, "seconds": elapsed, "per_s": articles / elapsed,
-            "peak_rss_mb": peak_mb}
+    return {
+        "articles": articles,
+        "seconds": elapsed,
+        "per_s": articles / elapsed,
+        "peak_rss_mb": peak_mb,
+    }
 
 
 def run_child(path: Path, batch_size: int) -> dict[str, float]:
     """Run ingest_once in a fresh process so its peak RSS is its own."""
     with tempfile.TemporaryDirectory() as lake_dir:
         output = subprocess.run(
-            [sys.executable, __file__, "--child", str(path), "--lake", lake_dir,
-             "--batch-size", str(batch_size)],
-            check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(path),
+                "--lake",
+                lake_dir,
+                "--batch-size",
+                str(batch_size),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -90,11 +106,15 @@ def main() -> None:
         tenfold = replicate(args.corpus, 10, Path(scratch) / "isot_x10.csv")
         once = run_child(args.corpus, args.batch_size)
         ten = run_child(tenfold, args.batch_size)
-    print(f"ISOT sample x1 : {once['articles']:>6.0f} articles in {once['seconds']:.2f} s = "
-          f"{once['per_s']:.0f} articles/s (target {TARGET_PER_S}: "
-          f"ratio {once['per_s'] / TARGET_PER_S:.2f}x), peak RSS {once['peak_rss_mb']:.0f} MB")
-    print(f"ISOT sample x10: {ten['articles']:>6.0f} articles in {ten['seconds']:.2f} s = "
-          f"{ten['per_s']:.0f} articles/s, peak RSS {ten['peak_rss_mb']:.0f} MB")
+    print(
+        f"ISOT sample x1 : {once['articles']:>6.0f} articles in {once['seconds']:.2f} s = "
+        f"{once['per_s']:.0f} articles/s (target {TARGET_PER_S}: "
+        f"ratio {once['per_s'] / TARGET_PER_S:.2f}x), peak RSS {once['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"ISOT sample x10: {ten['articles']:>6.0f} articles in {ten['seconds']:.2f} s = "
+        f"{ten['per_s']:.0f} articles/s, peak RSS {ten['peak_rss_mb']:.0f} MB"
+    )
     growth = ten["peak_rss_mb"] / once["peak_rss_mb"] - 1
     print(f"peak RSS x10 vs x1: {growth:+.1%} (target < +30%)")
 

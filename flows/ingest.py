@@ -17,7 +17,7 @@ from flows.progress import report_progress
 from flows.settings import SourceSpec
 from tasks import lake
 from tasks.normalise import NormaliseContext
-from tasks.report import summary_markdown
+from tasks.report import COLUMNS, summary_markdown
 from tasks.sources import source_from_config
 
 
@@ -95,16 +95,15 @@ def ingest(
     timings: Counter[str] = Counter()
     for spec in sources:
         try:
-            per_source[spec.name] = dict(
-                ingest_source(con, spec, index, context, batch_size, max_file_bytes, timings)
-            )
+            counts = ingest_source(con, spec, index, context, batch_size, max_file_bytes, timings)
+            per_source[spec.name] = {c: counts.get(c, 0) for c in COLUMNS}
         except Exception as error:
             errors[spec.name] = f"{type(error).__name__}: {error}"
             logger.error("source %s failed: %s", spec.name, errors[spec.name])
-    totals = sum((Counter(c) for c in per_source.values()), Counter())
+    totals = {c: sum(counts.get(c, 0) for counts in per_source.values()) for c in COLUMNS}
     status = "failed" if errors and not per_source else "partial" if errors else "completed"
     error_text = "; ".join(f"{name}: {text}" for name, text in errors.items()) or None
-    record_run_end(con, run_id, status, dict(totals), dict(timings), error_text)
+    record_run_end(con, run_id, status, totals, dict(timings), error_text)
     steps.register_views(con)
     con.close()
     summary = {
@@ -112,10 +111,10 @@ def ingest(
         "status": status,
         "lake": str(location.root_hint),
         "sources": per_source,
-        "totals": dict(totals),
+        "totals": totals,
         "errors": errors,
         "timings": dict(timings),
     }
     create_markdown_artifact(summary_markdown(summary), key="ingest-summary")
-    logger.info("run %s %s: %s", run_id, status, dict(totals))
+    logger.info("run %s %s: %s", run_id, status, totals)
     return summary

@@ -61,14 +61,21 @@ class DedupIndex:
         if signature is None:
             return None
         best, best_score = None, self.threshold
-        for candidate in self.lsh.query(MinHash(num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME)):
+        for candidate in self.lsh.query(
+            MinHash(num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME)
+        ):
             score = float(np.mean(self.signatures[candidate] == signature))
             if score >= best_score:
                 best, best_score = candidate, score
         return self.roots.get(best, best) if best else None
 
-    def add(self, article_id: str, body_hash: str, signature: np.ndarray | None,
-            duplicate_of: str | None = None) -> None:
+    def add(
+        self,
+        article_id: str,
+        body_hash: str,
+        signature: np.ndarray | None,
+        duplicate_of: str | None = None,
+    ) -> None:
         """Remember an article so later ones can be matched against it."""
         self.ids.add(article_id)
         self.by_hash.setdefault(body_hash, article_id)
@@ -76,11 +83,14 @@ class DedupIndex:
             self.roots[article_id] = duplicate_of
         if signature is not None and article_id not in self.signatures:
             self.signatures[article_id] = signature
-            self.lsh.insert(article_id, MinHash(num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME))
+            self.lsh.insert(
+                article_id, MinHash(num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME)
+            )
 
 
-def build_index(rows: Iterable[tuple[str, str, bytes | None, str | None]],
-                threshold: float = 0.7) -> DedupIndex:
+def build_index(
+    rows: Iterable[tuple[str, str, bytes | None, str | None]], threshold: float = 0.7
+) -> DedupIndex:
     """Return an index over stored (article_id, content_hash, minhash, duplicate_of) rows."""
     index = DedupIndex(threshold=threshold)
     for article_id, body_hash, minhash, duplicate_of in rows:

@@ -33,8 +33,9 @@ class LakeLocation:
         return cls(catalog=f"sqlite:{root / 'catalog.sqlite'}", data_path=f"{root / 'data'}/")
 
     @classmethod
-    def of(cls, root: Path | str, catalog: str | None = None,
-           data_path: str | None = None) -> LakeLocation:
+    def of(
+        cls, root: Path | str, catalog: str | None = None, data_path: str | None = None
+    ) -> LakeLocation:
         """Return the location from settings: a catalog URL overrides the SQLite default."""
         local = cls.local(root)
         return cls(catalog=catalog or local.catalog, data_path=data_path or local.data_path)
@@ -46,8 +47,10 @@ class LakeLocation:
 
     def attach_sql(self, read_only: bool = False) -> str:
         """Return the ATTACH statement a DuckDB client runs to open the lake."""
-        options = "READ_ONLY" if read_only else (
-            f"DATA_PATH '{self.data_path}', DATA_INLINING_ROW_LIMIT 0"
+        options = (
+            "READ_ONLY"
+            if read_only
+            else (f"DATA_PATH '{self.data_path}', DATA_INLINING_ROW_LIMIT 0")
         )
         return f"attach 'ducklake:{self.catalog}' as {ALIAS} ({options})"
 
@@ -72,8 +75,12 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every lake table that does not exist yet."""
-    existing = {row[0] for row in con.execute("select table_name from duckdb_tables() "
-                                               f"where database_name = '{ALIAS}'").fetchall()}
+    existing = {
+        row[0]
+        for row in con.execute(
+            f"select table_name from duckdb_tables() where database_name = '{ALIAS}'"
+        ).fetchall()
+    }
     missing = [name for name in ALL_TABLES if name not in existing]
     if not missing:
         return

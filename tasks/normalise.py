@@ -16,6 +16,9 @@ from tasks.dateline import Dateline, parse_dateline
 from tasks.records import ParsedDoc, Rejection
 
 _SPACE = re.compile(r"\s+")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# scripts written without spaces count one word per character
+_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9\"”'’)])[.!?](?=\s+[A-Z“\"])")
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)$", re.I)
 TITLE_MAX = 160
@@ -83,6 +86,11 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     return str(language)
 
 
+def count_words(text: str) -> int:
+    """Return the number of words, counting each CJK character as one."""
+    return len(_WORD.findall(text))
+
+
 def derive_title(body: str) -> str:
     """Return the lede's first sentence, shortened, for stories that came without a title."""
     first_line = body.strip().split("\n", 1)[0]
@@ -141,7 +149,7 @@ def normalise_doc(doc: ParsedDoc, context: NormaliseContext) -> dict[str, Any] |
         "published_at_source": published_source,
         "published_at_precision": precision,
         "language": detect_language(body, doc.language),
-        "word_count": len(body.split()),
+        "word_count": count_words(body),
         "content_hash": content_hash(body),
         "duplicate_of": None,
         "extra": json.dumps(extra, ensure_ascii=False, default=str) if extra else None,

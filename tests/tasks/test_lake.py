@@ -17,9 +17,19 @@ NOW = datetime(2026, 10, 6, 12, 0, tzinfo=UTC)
 
 def raw_rows(ids: list[str]) -> pa.Table:
     rows = [
-        {"raw_id": f"raw-{i}", "source": "s", "source_kind": "files", "locator": f"f{i}",
-         "media_type": "text/plain", "payload": b"x", "payload_bytes": 1, "fetched_at": NOW,
-         "article_id": i, "is_duplicate": False, "run_id": "r"}
+        {
+            "raw_id": f"raw-{i}",
+            "source": "s",
+            "source_kind": "files",
+            "locator": f"f{i}",
+            "media_type": "text/plain",
+            "payload": b"x",
+            "payload_bytes": 1,
+            "fetched_at": NOW,
+            "article_id": i,
+            "is_duplicate": False,
+            "run_id": "r",
+        }
         for i in ids
     ]
     return pa.Table.from_pylist(rows, schema=RAW_DOCUMENTS)
@@ -27,9 +37,18 @@ def raw_rows(ids: list[str]) -> pa.Table:
 
 def article_rows(ids: list[str]) -> pa.Table:
     rows = [
-        {"article_id": i, "raw_id": f"raw-{i}", "source": "s", "title": f"t{i}", "body": "b",
-         "dateline_places": [{"name": "Washington", "region": None}], "word_count": 1,
-         "content_hash": f"h{i}", "ingested_at": NOW, "run_id": "r"}
+        {
+            "article_id": i,
+            "raw_id": f"raw-{i}",
+            "source": "s",
+            "title": f"t{i}",
+            "body": "b",
+            "dateline_places": [{"name": "Washington", "region": None}],
+            "word_count": 1,
+            "content_hash": f"h{i}",
+            "ingested_at": NOW,
+            "run_id": "r",
+        }
         for i in ids
     ]
     return pa.Table.from_pylist(rows, schema=ARTICLES)
@@ -79,8 +98,9 @@ def test_source_state_keeps_the_latest_value(con) -> None:
 
 def test_runs_record_counts_and_status(con) -> None:
     lake.start_run(con, "run-1", ["examples"])
-    lake.finish_run(con, "run-1", "completed", {"records_read": 3, "articles_new": 2},
-                    {"parse": 0.5}, None)
+    lake.finish_run(
+        con, "run-1", "completed", {"records_read": 3, "articles_new": 2}, {"parse": 0.5}, None
+    )
     row = con.execute("select status, records_read, articles_new, sources from runs").fetchone()
     assert row == ("completed", 3, 2, ["examples"])
 

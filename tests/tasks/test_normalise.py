@@ -8,6 +8,7 @@ from tasks.normalise import (
     NormaliseContext,
     canonical_url,
     content_hash,
+    count_words,
     derive_title,
     make_article_id,
     normalise_doc,
@@ -25,20 +26,30 @@ SEED = (
 
 
 def doc(text: str, **fields: object) -> ParsedDoc:
-    raw = RawRecord("wire", "files", "wire/a.txt", text.encode(), TEXT,
-                    datetime(2026, 10, 6, tzinfo=UTC))
+    raw = RawRecord(
+        "wire", "files", "wire/a.txt", text.encode(), TEXT, datetime(2026, 10, 6, tzinfo=UTC)
+    )
     return ParsedDoc(raw=raw, text=text, **fields)  # type: ignore[arg-type]
 
 
 def test_wire_story_becomes_an_article_with_dateline_fields() -> None:
     published = datetime(2026, 10, 6, 14, 30, tzinfo=UTC)
-    row = normalise_doc(doc(SEED, title="Leaders agree to talks", published_at=published,
-                            published_at_source="csv", published_at_precision="second"), CONTEXT)
+    row = normalise_doc(
+        doc(
+            SEED,
+            title="Leaders agree to talks",
+            published_at=published,
+            published_at_source="csv",
+            published_at_precision="second",
+        ),
+        CONTEXT,
+    )
     assert not isinstance(row, Rejection)
     assert row["body"].startswith("U.S. President Elena Marsh")
     assert row["dateline_raw"] == "WASHINGTON/MOSCOW (Reuters) -"
     assert row["dateline_places"] == [
-        {"name": "Washington", "region": None}, {"name": "Moscow", "region": None}
+        {"name": "Washington", "region": None},
+        {"name": "Moscow", "region": None},
     ]
     assert row["agency"] == "Reuters"
     assert row["published_at"] == published and row["published_at_source"] == "csv"
@@ -63,8 +74,15 @@ def test_derived_titles_are_shortened_at_a_word() -> None:
 
 def test_1987_dateline_completes_a_year_only_date() -> None:
     text = "SALVADOR, Feb 26 - Cocoa growers in Bahia said on Thursday the harvest was late."
-    row = normalise_doc(doc(text, published_at=datetime(1987, 1, 1, tzinfo=UTC),
-                            published_at_source="jsonl", published_at_precision="year"), CONTEXT)
+    row = normalise_doc(
+        doc(
+            text,
+            published_at=datetime(1987, 1, 1, tzinfo=UTC),
+            published_at_source="jsonl",
+            published_at_precision="year",
+        ),
+        CONTEXT,
+    )
     assert not isinstance(row, Rejection)
     assert row["published_at"] == datetime(1987, 2, 26, tzinfo=UTC)
     assert (row["published_at_source"], row["published_at_precision"]) == ("dateline", "day")
@@ -88,6 +106,11 @@ def test_canonical_url_drops_tracking_and_keeps_real_parameters() -> None:
         "https://example.com/story?id=7"
     )
     assert canonical_url("not a url") is None
+
+
+def test_word_count_counts_cjk_characters() -> None:
+    assert count_words("Talks resume, officials said.") == 4
+    assert count_words("東京で会談") == 5
 
 
 def test_content_hash_ignores_case_and_spacing() -> None:
