@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +40,16 @@ def record_run_end(
     lake.finish_run(con, run_id, status, counts, timings, error)
 
 
+@contextmanager
+def timed(timings: defaultdict[str, float], name: str) -> Iterator[None]:
+    """Add the time spent in the block to timings[name]."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] += time.perf_counter() - start
+
+
 def ingest_source(
     con: Any,
     spec: SourceSpec,
@@ -45,26 +57,23 @@ def ingest_source(
     context: NormaliseContext,
     batch_size: int,
     max_file_bytes: int,
-    timings: Counter[str],
+    timings: defaultdict[str, float],
 ) -> Counter[str]:
     """Read one source batch by batch and commit each batch; return its counts."""
     source = source_from_config(spec.as_config() | {"max_bytes": max_file_bytes})
     stream = steps.RecordStream(source, steps.load_checkpoint(con, spec.name))
     counts: Counter[str] = Counter()
     while True:
-        clock = time.perf_counter()
-        records = steps.read_batch(stream, batch_size)
-        timings["read"] += time.perf_counter() - clock
+        with timed(timings, "read"):
+            records = steps.read_batch(stream, batch_size)
         final = len(records) < batch_size
         state = source.checkpoint() if final else None
         if not records and not state:
             break
-        clock = time.perf_counter()
-        result = steps.dedupe(steps.parse(records, context), index, context)
-        timings["parse"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-        steps.commit(con, result, state, spec.name, context.run_id)
-        timings["commit"] += time.perf_counter() - clock
+        with timed(timings, "parse"):
+            result = steps.dedupe(steps.parse(records, context), index, context)
+        with timed(timings, "commit"):
+            steps.commit(con, result, state, spec.name, context.run_id)
         counts.update(result.counts)
         report_progress(spec.name, result.counts)
         if final:
@@ -92,7 +101,7 @@ def ingest(
     index = steps.load_index(con, near_duplicate_threshold)
     per_source: dict[str, dict[str, int]] = {}
     errors: dict[str, str] = {}
-    timings: Counter[str] = Counter()
+    timings: defaultdict[str, float] = defaultdict(float)
     for spec in sources:
         try:
             counts = ingest_source(con, spec, index, context, batch_size, max_file_bytes, timings)

@@ -5,7 +5,10 @@ import hashlib
 import re
 import sys
 from datetime import UTC, datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from threading import Thread
 
 import pytest
 
@@ -209,3 +212,31 @@ def test_hostile_files_are_rejected_and_good_ones_land(
     )
     assert raw[0][0] == summary["totals"]["records_read"]
     assert raw[0][1] == summary["totals"]["rejected"]
+    before = lake_query("select count(*) from rejected")
+    again = run_ingest({"name": "hostile", "kind": "folder", "path": str(folder)})
+    assert again["totals"]["rejected"] == summary["totals"]["rejected"]
+    assert lake_query("select count(*) from rejected") == before
+
+
+class RecordingHandler(SimpleHTTPRequestHandler):
+    statuses: list[int] = []
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.statuses.append(int(code))
+
+
+def test_unchanged_http_feed_is_not_read_again(run_ingest, lake_query) -> None:
+    handler = partial(RecordingHandler, directory=str(EXAMPLES / "feeds"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/wire.rss"
+    try:
+        first = run_ingest({"name": "wire", "kind": "http", "urls": [url]})
+        second = run_ingest({"name": "wire", "kind": "http", "urls": [url]})
+    finally:
+        server.shutdown()
+    assert first["totals"]["articles_new"] == 3
+    assert second["totals"]["records_read"] == 0
+    assert RecordingHandler.statuses == [200, 304]
+    keys = {key for (key,) in lake_query("select key from source_state where source = 'wire'")}
+    assert f"last_modified {url}" in keys
