@@ -45,9 +45,102 @@ ARTICLES = pa.schema(
         ("word_count", pa.int32()),
         ("content_hash", pa.string()),
         ("duplicate_of", pa.string()),
+        ("tone", pa.float64()),
+        ("focus_country", pa.string()),
         ("extra", pa.string()),
         ("ingested_at", UTC_TS),
         ("run_id", pa.string()),
+    ]
+)
+
+MENTIONS = pa.schema(
+    [
+        ("mention_id", pa.string()),
+        ("article_id", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("text", pa.string()),
+        ("label", pa.string()),
+        ("spacy_label", pa.string()),
+        ("sentence_index", pa.int32()),
+        ("canonical_name", pa.string()),
+        ("entity_id", pa.string()),
+    ]
+)
+
+ENTITIES = pa.schema(
+    [
+        ("entity_id", pa.string()),
+        ("canonical_name", pa.string()),
+        ("label", pa.string()),
+        ("aliases", pa.list_(pa.string())),
+        ("article_count", pa.int64()),
+        ("mention_count", pa.int64()),
+    ]
+)
+
+PLACES = pa.schema(
+    [
+        ("place_id", pa.string()),
+        ("article_id", pa.string()),
+        ("text", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("origin", pa.string()),
+        ("name", pa.string()),
+        ("country_code", pa.string()),
+        ("admin1_code", pa.string()),
+        ("admin1_name", pa.string()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("gazetteer_id", pa.string()),
+        ("precision", pa.string()),
+    ]
+)
+
+QUOTES = pa.schema(
+    [
+        ("quote_id", pa.string()),
+        ("article_id", pa.string()),
+        ("quote_text", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("speaker_text", pa.string()),
+        ("speaker_start", pa.int32()),
+        ("speaker_end", pa.int32()),
+        ("speaker_entity_id", pa.string()),
+        ("cue", pa.string()),
+        ("attribution_method", pa.string()),
+        ("sentence_index", pa.int32()),
+    ]
+)
+
+DATE_MENTIONS = pa.schema(
+    [
+        ("date_mention_id", pa.string()),
+        ("article_id", pa.string()),
+        ("text", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("resolved_date", pa.date32()),
+        ("precision", pa.string()),
+        ("is_relative", pa.bool_()),
+        ("sentence_index", pa.int32()),
+    ]
+)
+
+AMOUNTS = pa.schema(
+    [
+        ("amount_id", pa.string()),
+        ("article_id", pa.string()),
+        ("text", pa.string()),
+        ("start_char", pa.int32()),
+        ("end_char", pa.int32()),
+        ("kind", pa.string()),
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+        ("currency", pa.string()),
+        ("sentence_index", pa.int32()),
     ]
 )
 
@@ -122,6 +215,7 @@ _DUCKDB_TYPES = {
     pa.float64(): "double",
     pa.bool_(): "boolean",
     UTC_TS: "timestamptz",
+    pa.date32(): "date",
 }
 
 

