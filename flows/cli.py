@@ -103,6 +103,9 @@ def run(
                 batch_size=settings.batch_size,
                 max_file_bytes=settings.max_file_bytes,
                 near_duplicate_threshold=settings.near_duplicate_threshold,
+                extract=settings.extract,
+                spacy_model=settings.spacy_model,
+                n_process=settings.n_process,
             )
         finally:
             set_progress_hook(None)
@@ -134,6 +137,61 @@ def print_summary(summary: dict[str, Any]) -> None:
     )
 
 
+def open_lake_read_only(lake: Path | None, settings: Settings) -> Any:
+    """Return a read-only connection to the lake, or exit with a message when there is none."""
+    from tasks import lake as lakes
+
+    location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
+    if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
+        console.print(f"[red]no lake at {location.root_hint}[/red]: run `newslake run` first")
+        raise typer.Exit(2)
+    return lakes.connect(location, read_only=True)
+
+
+@app.command()
+def extract(
+    everything: Annotated[
+        bool, typer.Option("--all", help="re-derive every article, not only unextracted ones")
+    ] = False,
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect logs")] = False,
+) -> None:
+    """Run spaCy extraction over stored articles, replacing their extracted rows."""
+    settings = Settings()
+    _quiet_prefect(verbose)
+    from flows.extract import reextract
+
+    with console.status("extracting …"):
+        counts = reextract(
+            lake_path=str(lake or settings.lake),
+            catalog=settings.catalog,
+            data_path=settings.data_path,
+            everything=everything,
+            spacy_model=settings.spacy_model,
+            n_process=settings.n_process,
+            batch_size=settings.batch_size,
+        )
+    write_rows(list(counts), [tuple(counts.values())], OutputFormat.table)
+
+
+@app.command("extraction-report")
+def extraction_report(
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Print extraction coverage: entities, focus countries, quotes with speakers, offsets."""
+    from tasks.quality import extraction_report as report
+
+    con = open_lake_read_only(lake, Settings())
+    figures = report(con)
+    con.close()
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(figures) + "\n")
+        return
+    flat = [(k, json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in figures.items()]
+    write_rows(["figure", "value"], flat, output)
+
+
 @app.command()
 def sql(
     query: Annotated[
@@ -143,14 +201,7 @@ def sql(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Run a query against the lake (read-only) and print the result."""
-    from tasks import lake as lakes
-
-    settings = Settings()
-    location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
-    if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
-        console.print(f"[red]no lake at {location.root_hint}[/red]: run `newslake run` first")
-        raise typer.Exit(2)
-    con = lakes.connect(location, read_only=True)
+    con = open_lake_read_only(lake, Settings())
     try:
         result = con.execute(query)
     except Exception as error:

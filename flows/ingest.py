@@ -7,17 +7,20 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from spacy.language import Language
 
 from flows import steps
 from flows.progress import report_progress
 from flows.settings import SourceSpec
 from tasks import lake
+from tasks.nlp import DEFAULT_MODEL
 from tasks.normalise import NormaliseContext
 from tasks.report import COLUMNS, summary_markdown
 from tasks.sources import source_from_config
@@ -55,23 +58,25 @@ def ingest_source(
     spec: SourceSpec,
     index: Any,
     context: NormaliseContext,
-    batch_size: int,
-    max_file_bytes: int,
+    options: IngestOptions,
     timings: defaultdict[str, float],
 ) -> Counter[str]:
     """Read one source batch by batch and commit each batch; return its counts."""
-    source = source_from_config(spec.as_config() | {"max_bytes": max_file_bytes})
+    source = source_from_config(spec.as_config() | {"max_bytes": options.max_file_bytes})
     stream = steps.RecordStream(source, steps.load_checkpoint(con, spec.name))
     counts: Counter[str] = Counter()
     while True:
         with timed(timings, "read"):
-            records = steps.read_batch(stream, batch_size)
-        final = len(records) < batch_size
+            records = steps.read_batch(stream, options.batch_size)
+        final = len(records) < options.batch_size
         state = source.checkpoint() if final else None
         if not records and not state:
             break
         with timed(timings, "parse"):
             result = steps.dedupe(steps.parse(records, context), index, context)
+        if options.nlp is not None:
+            with timed(timings, "extract"):
+                result = steps.extract_entities(options.nlp, result, options.n_process)
         with timed(timings, "commit"):
             steps.commit(con, result, state, spec.name, context.run_id)
         counts.update(result.counts)
@@ -79,6 +84,16 @@ def ingest_source(
         if final:
             break
     return counts
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Per-run knobs passed down to each source's loop."""
+
+    batch_size: int
+    max_file_bytes: int
+    nlp: Language | None
+    n_process: int
 
 
 @flow(name="ingest")
@@ -90,6 +105,9 @@ def ingest(
     batch_size: int = 500,
     max_file_bytes: int = 10 * 1024 * 1024,
     near_duplicate_threshold: float = 0.7,
+    extract: bool = True,
+    spacy_model: str = DEFAULT_MODEL,
+    n_process: int = 1,
 ) -> dict[str, Any]:
     """Ingest every source into the lake; return the run's counts per source."""
     logger = get_run_logger()
@@ -99,12 +117,14 @@ def ingest(
     record_run_start(con, run_id, [s.name for s in sources])
     context = NormaliseContext(run_id=run_id, ingested_at=datetime.now(UTC))
     index = steps.load_index(con, near_duplicate_threshold)
+    nlp = steps.load_model(spacy_model) if extract else None
+    options = IngestOptions(batch_size, max_file_bytes, nlp, n_process)
     per_source: dict[str, dict[str, int]] = {}
     errors: dict[str, str] = {}
     timings: defaultdict[str, float] = defaultdict(float)
     for spec in sources:
         try:
-            counts = ingest_source(con, spec, index, context, batch_size, max_file_bytes, timings)
+            counts = ingest_source(con, spec, index, context, options, timings)
             per_source[spec.name] = {c: counts.get(c, 0) for c in COLUMNS}
         except Exception as error:
             errors[spec.name] = f"{type(error).__name__}: {error}"

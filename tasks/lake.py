@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +13,15 @@ import duckdb
 import duckdb_extensions
 import pyarrow as pa
 
-from tasks.schema import ALL_TABLES, BATCH_TABLES, RUNS, SOURCE_STATE, create_table_sql
+from tasks.schema import (
+    ALL_TABLES,
+    BATCH_TABLES,
+    EXTRACTED_TABLES,
+    RUNS,
+    SOURCE_STATE,
+    create_table_sql,
+    duckdb_type,
+)
 
 EXTENSIONS = ("ducklake", "sqlite_scanner")
 ALIAS = "lake"
@@ -74,19 +82,27 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every lake table that does not exist yet."""
-    existing = {
-        row[0]
-        for row in con.execute(
-            f"select table_name from duckdb_tables() where database_name = '{ALIAS}'"
-        ).fetchall()
-    }
-    missing = [name for name in ALL_TABLES if name not in existing]
-    if not missing:
+    """Create missing tables and add columns a newer schema declares, in one transaction."""
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        f"select table_name, column_name from duckdb_columns() where database_name = '{ALIAS}'"
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    statements = []
+    for name, schema in ALL_TABLES.items():
+        if name not in existing:
+            statements.append(create_table_sql(name, schema))
+            continue
+        statements.extend(
+            f"alter table {name} add column {f.name} {duckdb_type(f.type)}"
+            for f in schema
+            if f.name not in existing[name]
+        )
+    if not statements:
         return
     con.execute("begin")
-    for name in missing:
-        con.execute(create_table_sql(name, ALL_TABLES[name]))
+    for statement in statements:
+        con.execute(statement)
     con.execute("commit")
 
 
@@ -146,6 +162,7 @@ def commit_batch(
     try:
         added = insert_tables(con, tables)
         insert_state(con, state)
+        refresh_entities(con, tables.get("mentions"))
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -160,6 +177,69 @@ def index_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, bytes | N
         "from articles a left join article_fingerprints f using (article_id) "
         "order by a.ingested_at, a.article_id"
     ).fetchall()
+
+
+def refresh_entities(con: duckdb.DuckDBPyConnection, mentions: pa.Table | None) -> None:
+    """Recompute the `entities` rows of the entities these mentions name (all when None)."""
+    if mentions is not None and mentions.num_rows == 0:
+        return
+    scope = "true"
+    if mentions is not None:
+        con.register("touched_mentions", mentions.select(["entity_id"]))
+        scope = "entity_id in (select entity_id from touched_mentions)"
+    try:
+        con.execute(f"delete from entities where {scope}")
+        con.execute(
+            f"""
+            insert into entities by name
+            select
+                entity_id,
+                mode(canonical_name) as canonical_name,
+                mode(label) as label,
+                list(distinct text order by text) as aliases,
+                count(distinct article_id) as article_count,
+                count(*) as mention_count
+            from mentions
+            where {scope}
+            group by entity_id
+            """
+        )
+    finally:
+        if mentions is not None:
+            con.unregister("touched_mentions")
+
+
+def replace_extraction(
+    con: duckdb.DuckDBPyConnection,
+    tables: Mapping[str, pa.Table],
+    article_fields: pa.Table,
+) -> None:
+    """Swap the extracted rows of some articles for new ones, in one transaction."""
+    con.execute("begin")
+    try:
+        con.register("batch_fields", article_fields)
+        previous = con.execute(
+            "select entity_id from mentions "
+            "where article_id in (select article_id from batch_fields)"
+        ).fetch_arrow_table()
+        for name in EXTRACTED_TABLES:
+            con.execute(
+                f"delete from {name} where article_id in (select article_id from batch_fields)"
+            )
+        insert_tables(con, tables)
+        con.execute(
+            "update articles set tone = f.tone, focus_country = f.focus_country "
+            "from batch_fields f where articles.article_id = f.article_id"
+        )
+        new = tables.get("mentions")
+        touched = [previous] + ([new.select(["entity_id"])] if new is not None else [])
+        refresh_entities(con, pa.concat_tables(touched))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("batch_fields")
 
 
 def load_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
@@ -241,3 +321,21 @@ def state_table(source: str, state: Mapping[str, str] | None, run_id: str) -> pa
         for k, v in sorted(state.items())
     ]
     return pa.Table.from_pylist(rows, schema=SOURCE_STATE)
+
+
+def article_batches(
+    con: duckdb.DuckDBPyConnection, size: int, only_missing: bool = False
+) -> Iterator[pa.Table]:
+    """Yield the stored articles in batches by id (only never-extracted ones if asked)."""
+    where = "tone is null" if only_missing else "true"
+    after = ""
+    while True:
+        batch = con.execute(
+            f"select * from articles where {where} and article_id > ? "
+            "order by article_id limit ?",
+            [after, size],
+        ).fetch_arrow_table()
+        if batch.num_rows == 0:
+            return
+        yield batch
+        after = batch.column("article_id")[-1].as_py()

