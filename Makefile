@@ -28,6 +28,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/extract.py
 
 clean:
 	rm -rf lake .pytest_cache .ruff_cache .mypy_cache

@@ -17,6 +17,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,10 +45,15 @@ def replicate(corpus: Path, copies: int, out: Path) -> Path:
     return out
 
 
-def ingest_once(path: Path, lake_dir: Path, batch_size: int) -> dict[str, float]:
-    """Run the ingest helpers (no Prefect) over a CSV into a fresh lake; return the figures."""
+def ingest_once(
+    path: Path, lake_dir: Path, batch_size: int, nlp: Any = None, n_process: int = 1
+) -> dict[str, float]:
+    """Run the ingest helpers (no Prefect) over a CSV into a fresh lake; return the figures.
+
+    With `nlp`, each batch is also extracted before its commit, as the ingest flow does.
+    """
     from tasks import lake
-    from tasks.batch import batched, dedupe_batch, parse_batch
+    from tasks.batch import batched, dedupe_batch, parse_batch, with_tables
     from tasks.dedupe import build_index
     from tasks.normalise import NormaliseContext
     from tasks.sources import CsvSource
@@ -59,6 +65,11 @@ def ingest_once(path: Path, lake_dir: Path, batch_size: int) -> dict[str, float]
     articles = 0
     for records in batched(CsvSource("isot", str(path)).read(), batch_size):
         result = dedupe_batch(parse_batch(records, context), index, context)
+        if nlp is not None:
+            from tasks.extract import extract_tables
+
+            children, articles = extract_tables(nlp, result.tables["articles"], n_process)
+            result = with_tables(result, children | {"articles": articles})
         lake.commit_batch(con, result.tables)
         articles += result.counts["articles_new"]
     elapsed = time.perf_counter() - start

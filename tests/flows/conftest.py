@@ -28,7 +28,9 @@ def run_ingest(prefect_harness: None, tmp_path: Path):
     from flows.settings import SourceSpec
 
     def run(*specs: dict[str, Any], lake: Path | None = None, **options: Any) -> dict[str, Any]:
+        """Run ingest; extraction (spaCy, slow) only when a test asks for it."""
         sources = [SourceSpec(**spec) for spec in specs]
+        options.setdefault("extract", False)
         return ingest(sources=sources, lake_path=str(lake or tmp_path / "lake"), **options)
 
     return run

@@ -43,7 +43,11 @@ def cli_env(batch_size: int) -> dict[str, str]:
     """Environment for a CLI subprocess sharing the test session's Prefect server."""
     from prefect.settings import PREFECT_API_URL
 
-    env = os.environ | {"NEWSLAKE_BATCH_SIZE": str(batch_size), "PYTHONPATH": str(ROOT)}
+    env = os.environ | {
+        "NEWSLAKE_BATCH_SIZE": str(batch_size),
+        "NEWSLAKE_EXTRACT": "false",
+        "PYTHONPATH": str(ROOT),
+    }
     if PREFECT_API_URL.value():
         env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
     return env

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tasks import lake
+from tasks.quality import extraction_report
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLES = ("mentions", "entities", "places", "quotes", "date_mentions", "amounts")
+
+
+def snapshot(path: Path) -> dict[str, list[tuple]]:
+    """Return every extracted table's rows, sorted, plus the articles' tone and focus."""
+    con = lake.connect(lake.LakeLocation.local(path), read_only=True)
+    try:
+        tables = {
+            name: sorted(con.execute(f"select * from {name}").fetchall(), key=repr)
+            for name in TABLES
+        }
+        tables["articles"] = sorted(
+            con.execute("select article_id, tone, focus_country from articles").fetchall()
+        )
+        return tables
+    finally:
+        con.close()
+
+
+def test_isot_extraction_coverage_and_offsets(run_ingest, isot_csv: Path, tmp_path: Path) -> None:
+    summary = run_ingest({"name": "isot", "kind": "csv", "path": str(isot_csv)}, extract=True)
+    assert summary["totals"]["articles_new"] == 1071
+    con = lake.connect(lake.LakeLocation.local(tmp_path / "lake"), read_only=True)
+    figures = extraction_report(con)
+    con.close()
+    print(figures)
+    assert figures["articles"] == 1071
+    assert figures["offset_mismatches"] == dict.fromkeys(figures["offset_mismatches"], 0)
+    assert figures["share_with_both"] >= 0.98
+    assert figures["curly_passages"] > 300
+    assert figures["share_passages_covered"] == 1.0
+    assert figures["share_passages_with_speaker"] >= 0.75
+    assert all(figures["rows"][name] > 0 for name in TABLES)
+
+
+def test_extract_all_replaces_and_is_idempotent(run_ingest, tmp_path: Path) -> None:
+    from flows.extract import reextract
+
+    path = tmp_path / "lake"
+    run_ingest({"name": "examples", "kind": "folder", "path": str(ROOT / "examples")}, extract=True)
+    at_ingest = snapshot(path)
+    assert len(at_ingest["mentions"]) > 100 and len(at_ingest["quotes"]) > 10
+    first = reextract(lake_path=str(path), everything=True)
+    after_first = snapshot(path)
+    second = reextract(lake_path=str(path), everything=True)
+    assert first == second and first["articles"] == 20
+    assert snapshot(path) == after_first == at_ingest
+
+
+def test_extract_without_all_fills_only_unextracted_articles(run_ingest, tmp_path: Path) -> None:
+    from flows.extract import reextract
+
+    path = tmp_path / "lake"
+    run_ingest({"name": "examples", "kind": "folder", "path": str(ROOT / "examples")})
+    assert snapshot(path)["mentions"] == []
+    counts = reextract(lake_path=str(path), everything=False)
+    assert counts["articles"] == 20 and counts["mentions"] > 100
+    assert reextract(lake_path=str(path), everything=False)["articles"] == 0
