@@ -39,7 +39,8 @@ def reextract(
     con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
     nlp = steps.load_model(spacy_model)
     articles = 0
-    for batch in lake.article_batches(con, batch_size, only_missing=not everything):
+    language = nlp.lang or "en"
+    for batch in lake.article_batches(con, batch_size, language, only_missing=not everything):
         children, fields = extract_articles(nlp, batch, n_process)
         replace_extraction(con, children, fields)
         articles += batch.num_rows

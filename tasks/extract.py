@@ -126,15 +126,20 @@ def with_article_fields(articles: pa.Table, extraction: Extraction) -> pa.Table:
     return articles
 
 
-def article_inputs(articles: pa.Table) -> list[dict[str, Any]]:
-    """Return the fields extraction reads from each article row."""
-    columns = ["article_id", "body", "published_at", "dateline_places"]
-    return articles.select(columns).to_pylist()
+def article_inputs(articles: pa.Table, language: str) -> list[dict[str, Any]]:
+    """Return the fields extraction reads from each article in the pipeline's language."""
+    columns = ["article_id", "body", "published_at", "dateline_places", "language"]
+    rows = articles.select(columns).to_pylist()
+    return [row for row in rows if row["language"] in (None, language)]
 
 
 def extract_tables(
     nlp: Language, articles: pa.Table, n_process: int = 1
 ) -> tuple[dict[str, pa.Table], pa.Table]:
-    """Return the child tables for these articles and the articles with tone and focus set."""
-    extraction = extract_articles(nlp, article_inputs(articles), n_process=n_process)
+    """Return the child tables for these articles and the articles with tone and focus set.
+
+    Articles in another language than the pipeline's are left without extraction.
+    """
+    inputs = article_inputs(articles, nlp.lang or "en")
+    extraction = extract_articles(nlp, inputs, n_process=n_process)
     return extraction_tables(extraction), with_article_fields(articles, extraction)

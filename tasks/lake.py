@@ -221,7 +221,7 @@ def replace_extraction(
         previous = con.execute(
             "select entity_id from mentions "
             "where article_id in (select article_id from batch_fields)"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
         for name in EXTRACTED_TABLES:
             con.execute(
                 f"delete from {name} where article_id in (select article_id from batch_fields)"
@@ -308,7 +308,7 @@ def finish_run(
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pa.Table:
     """Run a query against the lake and return an Arrow table."""
-    return con.execute(sql, params or []).fetch_arrow_table()
+    return con.execute(sql, params or []).to_arrow_table()
 
 
 def state_table(source: str, state: Mapping[str, str] | None, run_id: str) -> pa.Table | None:
@@ -324,17 +324,17 @@ def state_table(source: str, state: Mapping[str, str] | None, run_id: str) -> pa
 
 
 def article_batches(
-    con: duckdb.DuckDBPyConnection, size: int, only_missing: bool = False
+    con: duckdb.DuckDBPyConnection, size: int, language: str, only_missing: bool = False
 ) -> Iterator[pa.Table]:
-    """Yield the stored articles in batches by id (only never-extracted ones if asked)."""
+    """Yield stored articles in one language (or unknown) by id, only unextracted ones if asked."""
     where = "tone is null" if only_missing else "true"
     after = ""
     while True:
         batch = con.execute(
-            f"select * from articles where {where} and article_id > ? "
-            "order by article_id limit ?",
-            [after, size],
-        ).fetch_arrow_table()
+            f"select * from articles where {where} and coalesce(language, ?) = ? "
+            "and article_id > ? order by article_id limit ?",
+            [language, language, after, size],
+        ).to_arrow_table()
         if batch.num_rows == 0:
             return
         yield batch

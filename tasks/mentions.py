@@ -11,8 +11,19 @@ from spacy.tokens import Doc, Span
 
 # entity labels that name things; numbers and dates go to their own tables
 NAME_LABELS = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART",
-     "LANGUAGE"}
+    {
+        "PERSON",
+        "ORG",
+        "GPE",
+        "LOC",
+        "NORP",
+        "FAC",
+        "EVENT",
+        "PRODUCT",
+        "LAW",
+        "WORK_OF_ART",
+        "LANGUAGE",
+    }
 )
 TITLES = frozenset(
     """president vice prime minister foreign defence defense finance interior secretary
@@ -56,8 +67,10 @@ def _full_name_for(name: str, people: list[str]) -> str | None:
     best = None
     for person in people:
         full = [surname_key(w) for w in person.split()]
-        if len(full) > len(words) and full[-len(words):] == words and (
-            best is None or len(person.split()) > len(best.split())
+        if (
+            len(full) > len(words)
+            and full[-len(words) :] == words
+            and (best is None or len(person.split()) > len(best.split()))
         ):
             best = person
     return best

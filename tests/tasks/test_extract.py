@@ -5,7 +5,13 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 import pytest
 
-from tasks.extract import extract_articles, extraction_tables, row_id, with_article_fields
+from tasks.extract import (
+    extract_articles,
+    extract_tables,
+    extraction_tables,
+    row_id,
+    with_article_fields,
+)
 from tasks.mentions import entity_id
 from tasks.schema import ARTICLES
 
@@ -157,3 +163,18 @@ def test_tables_and_article_fields_fit_the_schemas(extraction) -> None:
         filled["focus_country"] == "US"
         and filled["tone"] == extraction.article_fields["seed"]["tone"]
     )
+
+
+def test_articles_in_other_languages_are_not_extracted(nlp) -> None:
+    rows = [
+        {"article_id": "en", "body": SEED, "language": "en"},
+        {
+            "article_id": "de",
+            "body": "Die Regierung in Berlin hat am Dienstag beschlossen.",
+            "language": "de",
+        },
+    ]
+    articles = pa.Table.from_pylist(rows, schema=ARTICLES)
+    children, filled = extract_tables(nlp, articles)
+    assert set(children["mentions"].column("article_id").to_pylist()) == {"en"}
+    assert filled.column("tone").to_pylist()[1] is None
