@@ -68,8 +68,8 @@ def ingest_once(
         if nlp is not None:
             from tasks.extract import extract_tables
 
-            children, articles = extract_tables(nlp, result.tables["articles"], n_process)
-            result = with_tables(result, children | {"articles": articles})
+            children, extracted = extract_tables(nlp, result.tables["articles"], n_process)
+            result = with_tables(result, children | {"articles": extracted})
         lake.commit_batch(con, result.tables)
         articles += result.counts["articles_new"]
     elapsed = time.perf_counter() - start
