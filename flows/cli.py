@@ -106,7 +106,13 @@ def run(
                 extract=settings.extract,
                 spacy_model=settings.spacy_model,
                 n_process=settings.n_process,
+                validate=settings.validate_batches,
+                expectations_dir=str(settings.expectations_dir),
+                docs_dir=str(settings.docs_dir) if settings.docs_dir else None,
             )
+        except Exception as error:
+            console.print(f"[red]ingest failed:[/red] {error}")
+            raise typer.Exit(1) from error
         finally:
             set_progress_hook(None)
     print_summary(summary)
@@ -130,6 +136,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     for name, error in summary["errors"].items():
         out.print(f"[red]source {name} failed:[/red] {error}")
     totals = summary["totals"]
+    if summary.get("docs"):
+        out.print(f"Data Docs: {summary['docs']}")
     out.print(
         f"Ingested {totals.get('articles_new', 0)} new articles "
         f"({totals.get('records_read', 0)} records read, {totals.get('duplicates', 0)} duplicates, "
@@ -190,6 +198,63 @@ def extraction_report(
         return
     flat = [(k, json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in figures.items()]
     write_rows(["figure", "value"], flat, output)
+
+
+def docs_index(lake: Path | None, settings: Settings) -> Path:
+    """Return where the Data Docs site's index page is for this lake."""
+    root = settings.docs_dir or (lake or settings.lake).resolve() / "docs"
+    return root / "index.html"
+
+
+@app.command()
+def docs(
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+) -> None:
+    """Print the path of the Great Expectations Data Docs site the last run rendered."""
+    index = docs_index(lake, Settings())
+    if not index.exists():
+        console.print(f"[red]no Data Docs at {index}[/red]: run `newslake run` first")
+        raise typer.Exit(2)
+    typer.echo(str(index))
+
+
+@app.command()
+def validate(
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+) -> None:
+    """Re-run every suite over the whole lake and report; changes nothing. Exits 1 on failures."""
+    from tasks import lake as lakes
+    from tasks.validate import (
+        SUITE_TABLES,
+        Validator,
+        batch_parameters,
+        load_suites,
+        summarise,
+        validation_frames,
+    )
+
+    settings = Settings()
+    con = open_lake_read_only(lake, settings)
+    tables = lakes.read_tables(con, list(SUITE_TABLES))
+    con.close()
+    with console.status("validating …"):
+        validator = Validator(load_suites(settings.expectations_dir))
+        outcome = validator.validate(validation_frames(tables), batch_parameters(tables))
+    checked = Table(title="expectation suites over the whole lake")
+    for column in ("suite", "rows", "expectations", "failed"):
+        checked.add_column(column)
+    for suite in SUITE_TABLES:
+        results = [r for r in outcome.results if r["suite"] == suite]
+        failed = sum(not r["success"] for r in results)
+        checked.add_row(suite, str(tables[suite].num_rows), str(len(results)), str(failed))
+    Console().print(checked)
+    failures = summarise(outcome)
+    if failures:
+        write_rows(
+            ["table", "expectation", "level", "rows", "observed"], failures, OutputFormat.table
+        )
+        raise typer.Exit(1)
+    typer.echo("every expectation passed")
 
 
 @app.command()

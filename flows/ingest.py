@@ -1,4 +1,4 @@
-"""The ingest flow: read each source in batches, parse, dedupe, commit to the lake."""
+"""The ingest flow: read each source in batches, parse, dedupe, extract, validate, commit."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from spacy.language import Language
 
 from flows import steps
 from flows.progress import report_progress
@@ -24,23 +24,42 @@ from tasks.nlp import DEFAULT_MODEL
 from tasks.normalise import NormaliseContext
 from tasks.report import COLUMNS, summary_markdown
 from tasks.sources import source_from_config
-
-
-@task(cache_policy=NO_CACHE)
-def record_run_start(con: Any, run_id: str, sources: list[str]) -> None:
-    lake.start_run(con, run_id, sources)
+from tasks.validate import SUITES_DIR, BatchValidationError
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def record_run_end(
-    con: Any,
-    run_id: str,
-    status: str,
-    counts: dict[str, int],
-    timings: dict[str, float],
-    error: str | None,
-) -> None:
-    lake.finish_run(con, run_id, status, counts, timings, error)
+def record_run(con: Any, run: RunState, status: str, error: str | None) -> None:
+    lake.record_run(
+        con,
+        run.context.run_id,
+        run.started_at,
+        run.source_names,
+        status,
+        run.totals(),
+        dict(run.timings),
+        error,
+    )
+
+
+@dataclass
+class RunState:
+    """What one run carries from batch to batch: settings, models, counts, timings."""
+
+    context: NormaliseContext
+    started_at: datetime
+    source_names: list[str]
+    batch_size: int
+    max_file_bytes: int
+    nlp: Any = None
+    n_process: int = 1
+    validator: Any = None
+    index: Any = None
+    batches_committed: int = 0
+    per_source: dict[str, Counter[str]] = field(default_factory=dict)
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def totals(self) -> dict[str, int]:
+        return {c: sum(counts.get(c, 0) for counts in self.per_source.values()) for c in COLUMNS}
 
 
 @contextmanager
@@ -53,47 +72,35 @@ def timed(timings: defaultdict[str, float], name: str) -> Iterator[None]:
         timings[name] += time.perf_counter() - start
 
 
-def ingest_source(
-    con: Any,
-    spec: SourceSpec,
-    index: Any,
-    context: NormaliseContext,
-    options: IngestOptions,
-    timings: defaultdict[str, float],
-) -> Counter[str]:
-    """Read one source batch by batch and commit each batch; return its counts."""
-    source = source_from_config(spec.as_config() | {"max_bytes": options.max_file_bytes})
+def ingest_source(con: Any, spec: SourceSpec, run: RunState) -> None:
+    """Read one source batch by batch: parse, dedupe, extract, validate, commit each batch."""
+    source = source_from_config(spec.as_config() | {"max_bytes": run.max_file_bytes})
     stream = steps.RecordStream(source, steps.load_checkpoint(con, spec.name))
-    counts: Counter[str] = Counter()
+    counts = run.per_source.setdefault(spec.name, Counter())
     while True:
-        with timed(timings, "read"):
-            records = steps.read_batch(stream, options.batch_size)
-        final = len(records) < options.batch_size
+        with timed(run.timings, "read"):
+            records = steps.read_batch(stream, run.batch_size)
+        final = len(records) < run.batch_size
         state = source.checkpoint() if final else None
         if not records and not state:
             break
-        with timed(timings, "parse"):
-            result = steps.dedupe(steps.parse(records, context), index, context)
-        if options.nlp is not None:
-            with timed(timings, "extract"):
-                result = steps.extract_entities(options.nlp, result, options.n_process)
-        with timed(timings, "commit"):
-            steps.commit(con, result, state, spec.name, context.run_id)
+        with timed(run.timings, "parse"):
+            result = steps.dedupe(steps.parse(records, run.context), run.index, run.context)
+        if run.nlp is not None:
+            with timed(run.timings, "extract"):
+                result = steps.extract_entities(run.nlp, result, run.n_process)
+        if run.validator is not None:
+            with timed(run.timings, "validate"):
+                result = steps.validate(
+                    run.validator, result, run.context.run_id, run.batches_committed
+                )
+        with timed(run.timings, "commit"):
+            steps.commit(con, result, state, spec.name, run.context.run_id)
+        run.batches_committed += 1
         counts.update(result.counts)
         report_progress(spec.name, result.counts)
         if final:
             break
-    return counts
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """Per-run knobs passed down to each source's loop."""
-
-    batch_size: int
-    max_file_bytes: int
-    nlp: Language | None
-    n_process: int
 
 
 @flow(name="ingest")
@@ -108,42 +115,61 @@ def ingest(
     extract: bool = True,
     spacy_model: str = DEFAULT_MODEL,
     n_process: int = 1,
+    validate: bool = True,
+    expectations_dir: str = str(SUITES_DIR),
+    docs_dir: str | None = None,
 ) -> dict[str, Any]:
     """Ingest every source into the lake; return the run's counts per source."""
     logger = get_run_logger()
-    run_id = str(runtime.flow_run.id or uuid.uuid4())
     location = lake.LakeLocation.of(lake_path, catalog, data_path)
+    docs = Path(docs_dir) if docs_dir else Path(lake_path).resolve() / "docs"
     con = steps.open_lake(location)
-    record_run_start(con, run_id, [s.name for s in sources])
-    context = NormaliseContext(run_id=run_id, ingested_at=datetime.now(UTC))
-    index = steps.load_index(con, near_duplicate_threshold)
-    nlp = steps.load_model(spacy_model) if extract else None
-    options = IngestOptions(batch_size, max_file_bytes, nlp, n_process)
-    per_source: dict[str, dict[str, int]] = {}
+    run = RunState(
+        context=NormaliseContext(str(runtime.flow_run.id or uuid.uuid4()), datetime.now(UTC)),
+        started_at=datetime.now(UTC),
+        source_names=[s.name for s in sources],
+        batch_size=batch_size,
+        max_file_bytes=max_file_bytes,
+        n_process=n_process,
+        index=steps.load_index(con, near_duplicate_threshold),
+        nlp=steps.load_model(spacy_model) if extract else None,
+        validator=steps.load_validator(expectations_dir, str(docs)) if validate else None,
+    )
     errors: dict[str, str] = {}
-    timings: defaultdict[str, float] = defaultdict(float)
     for spec in sources:
         try:
-            counts = ingest_source(con, spec, index, context, options, timings)
-            per_source[spec.name] = {c: counts.get(c, 0) for c in COLUMNS}
+            ingest_source(con, spec, run)
+        except BatchValidationError as error:
+            steps.build_docs(run.validator)
+            if run.batches_committed:
+                record_run(con, run, "failed", str(error))
+            raise
         except Exception as error:
             errors[spec.name] = f"{type(error).__name__}: {error}"
             logger.error("source %s failed: %s", spec.name, errors[spec.name])
-    totals = {c: sum(counts.get(c, 0) for counts in per_source.values()) for c in COLUMNS}
-    status = "failed" if errors and not per_source else "partial" if errors else "completed"
+    status = (
+        "failed"
+        if len(errors) == len(sources) and sources
+        else ("partial" if errors else "completed")
+    )
     error_text = "; ".join(f"{name}: {text}" for name, text in errors.items()) or None
-    record_run_end(con, run_id, status, totals, dict(timings), error_text)
+    record_run(con, run, status, error_text)
     steps.register_views(con)
     con.close()
     summary = {
-        "run_id": run_id,
+        "run_id": run.context.run_id,
         "status": status,
         "lake": str(location.root_hint),
-        "sources": per_source,
-        "totals": totals,
+        "sources": {
+            n: {c: cnt.get(c, 0) for c in COLUMNS}
+            for n, cnt in run.per_source.items()
+            if n not in errors
+        },
+        "totals": run.totals(),
         "errors": errors,
-        "timings": dict(timings),
+        "timings": dict(run.timings),
+        "docs": str(steps.build_docs(run.validator) or ""),
     }
     create_markdown_artifact(summary_markdown(summary), key="ingest-summary")
-    logger.info("run %s %s: %s", run_id, status, totals)
+    logger.info("run %s %s: %s", run.context.run_id, status, summary["totals"])
     return summary

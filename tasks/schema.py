@@ -163,6 +163,23 @@ REJECTED = pa.schema(
         ("payload", pa.binary()),
         ("rejected_at", UTC_TS),
         ("run_id", pa.string()),
+        ("table_name", pa.string()),
+        ("expectation", pa.string()),
+        ("observed_value", pa.string()),
+    ]
+)
+
+VALIDATION_RESULTS = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("batch_index", pa.int32()),
+        ("suite", pa.string()),
+        ("expectation", pa.string()),
+        ("level", pa.string()),
+        ("success", pa.bool_()),
+        ("unexpected_count", pa.int64()),
+        ("observed_value", pa.string()),
+        ("validated_at", UTC_TS),
     ]
 )
 
@@ -206,11 +223,14 @@ BATCH_TABLES: dict[str, tuple[pa.Schema, str]] = {
     "amounts": (AMOUNTS, "amount_id"),
     "rejected": (REJECTED, "rejected_id"),
 }
+# appended as they come: every validation of every batch is kept
+LOG_TABLES: dict[str, pa.Schema] = {"validation_results": VALIDATION_RESULTS}
 # tables re-derived from `articles` by extraction
 EXTRACTED_TABLES = ("mentions", "places", "quotes", "date_mentions", "amounts")
 ALL_TABLES: dict[str, pa.Schema] = {
     **{name: schema for name, (schema, _) in BATCH_TABLES.items()},
     "entities": ENTITIES,
+    "validation_results": VALIDATION_RESULTS,
     "source_state": SOURCE_STATE,
     "runs": RUNS,
 }

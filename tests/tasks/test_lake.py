@@ -97,9 +97,14 @@ def test_source_state_keeps_the_latest_value(con) -> None:
 
 
 def test_runs_record_counts_and_status(con) -> None:
-    lake.start_run(con, "run-1", ["examples"])
-    lake.finish_run(
-        con, "run-1", "completed", {"records_read": 3, "articles_new": 2}, {"parse": 0.5}, None
+    lake.record_run(
+        con,
+        "run-1",
+        NOW,
+        ["examples"],
+        "completed",
+        {"records_read": 3, "articles_new": 2},
+        {"parse": 0.5},
     )
     row = con.execute("select status, records_read, articles_new, sources from runs").fetchone()
     assert row == ("completed", 3, 2, ["examples"])
