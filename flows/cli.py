@@ -106,7 +106,7 @@ def run(
                 extract=settings.extract,
                 spacy_model=settings.spacy_model,
                 n_process=settings.n_process,
-                validate=settings.validate_batches,
+                validate_batches=settings.validate_batches,
                 expectations_dir=str(settings.expectations_dir),
                 docs_dir=str(settings.docs_dir) if settings.docs_dir else None,
             )

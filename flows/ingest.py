@@ -115,7 +115,7 @@ def ingest(
     extract: bool = True,
     spacy_model: str = DEFAULT_MODEL,
     n_process: int = 1,
-    validate: bool = True,
+    validate_batches: bool = True,
     expectations_dir: str = str(SUITES_DIR),
     docs_dir: str | None = None,
 ) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def ingest(
         n_process=n_process,
         index=steps.load_index(con, near_duplicate_threshold),
         nlp=steps.load_model(spacy_model) if extract else None,
-        validator=steps.load_validator(expectations_dir, str(docs)) if validate else None,
+        validator=steps.load_validator(expectations_dir, str(docs)) if validate_batches else None,
     )
     errors: dict[str, str] = {}
     for spec in sources:

@@ -34,7 +34,16 @@ def test_isot_extraction_coverage_and_offsets(run_ingest, isot_csv: Path, tmp_pa
     assert summary["totals"]["articles_new"] == 1071
     con = lake.connect(lake.LakeLocation.local(tmp_path / "lake"), read_only=True)
     figures = extraction_report(con)
+    failed = con.execute(
+        "select suite, expectation, observed_value from validation_results where not success"
+    ).fetchall()
+    suites = {
+        row[0] for row in con.execute("select distinct suite from validation_results").fetchall()
+    }
+    rejected = con.execute("select count(*) from rejected").fetchone()
     con.close()
+    assert failed == [] and rejected == (0,)
+    assert len(suites) == 8
     print(figures)
     assert figures["articles"] == 1071
     assert figures["offset_mismatches"] == dict.fromkeys(figures["offset_mismatches"], 0)

@@ -144,6 +144,7 @@ def test_bbc_duplicates_flagged_and_latin1_file_kept(run_ingest, lake_query, bbc
     # 39 more files repeat another story's body under an edited headline: same content_hash
     assert len(flagged) == summary["totals"]["duplicates"] == 98 + 39
     assert lake_query("select count(*) from articles") == [(2225 - 137,)]
+    assert lake_query("select count(*) from validation_results where not success") == [(0,)]
     (body,) = lake_query(
         "select a.body from raw_documents r join articles a using (article_id) "
         "where r.locator like '%sport/199.txt'"
