@@ -46,11 +46,17 @@ def replicate(corpus: Path, copies: int, out: Path) -> Path:
 
 
 def ingest_once(
-    path: Path, lake_dir: Path, batch_size: int, nlp: Any = None, n_process: int = 1
+    path: Path,
+    lake_dir: Path,
+    batch_size: int,
+    nlp: Any = None,
+    n_process: int = 1,
+    validate: bool = False,
 ) -> dict[str, float]:
     """Run the ingest helpers (no Prefect) over a CSV into a fresh lake; return the figures.
 
-    With `nlp`, each batch is also extracted before its commit, as the ingest flow does.
+    With `nlp`, each batch is also extracted before its commit, as the ingest flow does; with
+    `validate`, every batch also goes through the expectation suites (GX import included).
     """
     from tasks import lake
     from tasks.batch import batched, dedupe_batch, parse_batch, with_tables
@@ -59,19 +65,30 @@ def ingest_once(
     from tasks.sources import CsvSource
 
     start = time.perf_counter()
+    validator = None
+    if validate:
+        from tasks.validate import Validator, load_suites
+
+        validator = Validator(load_suites(), lake_dir / "docs")
     con = lake.connect(lake.LakeLocation.local(lake_dir))
     index = build_index(lake.index_rows(con))
     context = NormaliseContext(run_id="bench", ingested_at=datetime.now(UTC))
     articles = 0
-    for records in batched(CsvSource("isot", str(path)).read(), batch_size):
+    for batch, records in enumerate(batched(CsvSource("isot", str(path)).read(), batch_size)):
         result = dedupe_batch(parse_batch(records, context), index, context)
         if nlp is not None:
             from tasks.extract import extract_tables
 
             children, extracted = extract_tables(nlp, result.tables["articles"], n_process)
             result = with_tables(result, children | {"articles": extracted})
+        if validator is not None:
+            from tasks.validate import validate_batch
+
+            result = validate_batch(validator, result, "bench", batch)
         lake.commit_batch(con, result.tables)
         articles += result.counts["articles_new"]
+    if validator is not None:
+        validator.build_docs()
     elapsed = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
