@@ -77,13 +77,13 @@ def content_hash(body: str) -> str:
 
 def detect_language(text: str, hint: str | None = None) -> str | None:
     """Return the ISO 639-1 code of the text's language (the hint for very short texts)."""
+    fallback = hint.split("-")[0].split("_")[0].lower()[:2] or None if hint else None
     sample = text[:2000]
-    if len(sample.split()) < 8 and hint:
-        return hint.split("-")[0].split("_")[0].lower()[:2] or None
-    if not sample.strip():
-        return None
+    if len(sample.split()) < 8 or not sample.strip():
+        return fallback
     language, _ = py3langid.classify(sample)
-    return str(language)
+    # the classifier knows a few languages without a two-letter code (e.g. "pcm")
+    return str(language) if len(language) == 2 else fallback
 
 
 def count_words(text: str) -> int:

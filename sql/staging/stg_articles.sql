@@ -18,6 +18,8 @@ select
     content_hash,
     duplicate_of,
     duplicate_of is not null as is_near_duplicate,
+    tone,
+    focus_country,
     ingested_at,
     run_id
 from articles

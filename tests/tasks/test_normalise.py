@@ -115,3 +115,14 @@ def test_word_count_counts_cjk_characters() -> None:
 
 def test_content_hash_ignores_case_and_spacing() -> None:
     assert content_hash("Talks  resume\non Tuesday") == content_hash("talks resume on tuesday")
+
+
+def test_language_is_always_a_two_letter_code() -> None:
+    from tasks.normalise import detect_language
+
+    assert (
+        detect_language("Der Bundestag hat am Dienstag ein neues Gesetz beschlossen, sagte er.")
+        == "de"
+    )
+    assert detect_language("Short one", hint="pt-BR") == "pt"
+    assert detect_language("Short one") is None

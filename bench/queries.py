@@ -1,0 +1,202 @@
+"""Warm query times of the marts on a synthetic lake, against a 100 ms target.
+
+Builds a temporary DuckLake of --articles synthetic articles (default 100,000) inside DuckDB with
+`insert ... select` from range(): ~35 mentions, ~13 places and ~2 quotes per article, 5,000
+entities drawn log-uniformly (Zipf-like: entity k is about 1/k as frequent as the first), 365 days,
+20 sources, 2% near-duplicates, 1% duplicate raw documents. Then prints, per mart, the median of 5
+warm runs of a full scan (`select count(*) from (select * from mart)`) and of a typical analyst
+query, with their ratio to the target.
+Usage: python bench/queries.py [--articles N] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+import duckdb  # noqa: E402
+
+from tasks import lake  # noqa: E402
+from tasks.views import load_views, register_views  # noqa: E402
+
+TARGET_MS = 100.0
+ENTITIES = 5_000
+COUNTRIES = 60
+# one label per entity, by entity number modulo 10
+LABEL = (
+    "['PERSON', 'PERSON', 'PERSON', 'PERSON', 'ORG', 'ORG', 'GPE', 'GPE', 'LOC', 'NORP']"
+    "[(entity % 10) + 1]"
+)
+ZIPF_ENTITY = f"cast(floor(pow({ENTITIES}, random())) as integer) - 1"
+ZIPF_COUNTRY = f"cast(floor(pow({COUNTRIES}, random())) as integer) - 1"
+
+FILL = {
+    "articles": """
+        select
+            'a' || i as article_id,
+            'r' || i as raw_id,
+            'source-' || (i % 20) as source,
+            'synthetic' as source_kind,
+            'Article ' || i as title,
+            timestamptz '2025-01-01 00:00:00+00' + to_days(cast(i % 365 as integer))
+                + to_minutes(cast(i * 7 % 1440 as integer)) as published_at,
+            cast(300 + i % 900 as integer) as word_count,
+            'h' || i as content_hash,
+            case when i % 50 = 49 then 'a' || (i - 1) end as duplicate_of,
+            random() * 2 - 1 as tone,
+            'C' || ({zipf_country}) as focus_country,
+            timestamptz '2026-01-01 00:00:00+00' + to_minutes(cast(i // 100 as integer))
+                as ingested_at,
+            'bench' as run_id
+        from range({n}) as t (i)
+    """,
+    "raw_documents": """
+        select
+            'r' || i as raw_id,
+            'source-' || (i % 20) as source,
+            'a' || i as article_id,
+            false as is_duplicate
+        from range({n}) as t (i)
+        union all
+        select 'd' || i, 'source-' || (i % 20), 'a' || i, true
+        from range(0, {n}, 100) as t (i)
+    """,
+    "rejected": """
+        select 'x' || i as rejected_id, 'source-' || (i % 20) as source, 'empty' as reason
+        from range({n} // 200) as t (i)
+    """,
+    "mentions": """
+        select
+            'm' || i as mention_id,
+            'a' || (i // 35) as article_id,
+            {label} as label,
+            {label} || ':' || entity as entity_id,
+            'Entity ' || entity as canonical_name,
+            'Entity ' || entity as text
+        from (select i, {zipf_entity} as entity from range({n} * 35) as t (i))
+    """,
+    "places": """
+        select
+            'p' || i as place_id,
+            'a' || (i // 13) as article_id,
+            'C' || country as country_code,
+            case when i % 10 < 6 then 'city' when i % 10 < 7 then 'admin' else 'country' end
+                as precision,
+            'Place ' || country || '-' || (i % 7) as name,
+            case when i % 10 < 6 then (country * 37 % 140) - 70 + (i % 7) * 0.1 end as latitude,
+            case when i % 10 < 6 then (country * 71 % 340) - 170 + (i % 7) * 0.1 end as longitude
+        from (select i, {zipf_country} as country from range({n} * 13) as t (i))
+    """,
+    "quotes": """
+        select
+            'q' || i as quote_id,
+            'a' || (i // 2) as article_id,
+            repeat('word ', cast(5 + i % 40 as integer)) as quote_text,
+            case when i % 10 < 7 then 'PERSON:' || (entity - entity % 10) end
+                as speaker_entity_id
+        from (select i, {zipf_entity} as entity from range({n} * 2) as t (i))
+    """,
+}
+
+
+def build_lake(con: duckdb.DuckDBPyConnection, n: int) -> None:
+    """Fill an empty lake with n synthetic articles and their extracted rows, in one commit."""
+    con.execute("select setseed(0.42)")
+    con.execute("begin")
+    for table, select in FILL.items():
+        sql = select.format(n=n, label=LABEL, zipf_entity=ZIPF_ENTITY, zipf_country=ZIPF_COUNTRY)
+        con.execute(f"insert into {table} by name {sql}")
+    lake.refresh_entities(con, None)
+    con.execute("commit")
+
+
+def typical_queries(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Return one analyst-style query per mart, about the busiest person and latest month."""
+    person = con.execute(
+        "select entity_id from entities where label = 'PERSON' order by article_count desc limit 1"
+    ).fetchone()[0]
+    latest = con.execute("select max(published_at)::date from articles").fetchone()[0]
+    since = f"date '{latest}' - 30"
+    return {
+        "mart_articles_per_day": (
+            f"select * from mart_articles_per_day where published_date > {since}"
+        ),
+        "mart_entity_mentions_daily": (
+            f"select * from mart_entity_mentions_daily where entity_id = '{person}'"
+        ),
+        "mart_top_entities": (
+            "select * from mart_top_entities where window_days = 7 and rank <= 10 order by label"
+        ),
+        "mart_co_mentions": (
+            f"select * from mart_co_mentions where entity_a_id = '{person}' "
+            f"or entity_b_id = '{person}' order by weight desc limit 20"
+        ),
+        "mart_entity_timeline": f"select * from mart_entity_timeline where entity_id = '{person}'",
+        "mart_quotes_by_speaker": (
+            "select * from mart_quotes_by_speaker order by quotes desc limit 20"
+        ),
+        "mart_countries_daily": (
+            f"select * from mart_countries_daily where published_date > {since}"
+        ),
+        "mart_source_volume": "select * from mart_source_volume",
+        "mart_duplicate_clusters": (
+            "select * from mart_duplicate_clusters order by articles desc limit 20"
+        ),
+    }
+
+
+def median_ms(con: duckdb.DuckDBPyConnection, sql: str, runs: int) -> float:
+    """Return the median wall time of `runs` executions after one warm-up, in milliseconds."""
+    con.execute(sql).fetchall()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        con.execute(sql).fetchall()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-full", nargs="*", default=[], help="marts not to scan whole")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as root:
+        con = lake.connect(lake.LakeLocation.local(root))
+        start = time.perf_counter()
+        build_lake(con, args.articles)
+        register_views(con, load_views())
+        counts = lake.table_counts(con)
+        print(
+            f"built in {time.perf_counter() - start:.1f} s: "
+            + ", ".join(
+                f"{name} {counts[name]:,}"
+                for name in ("articles", "mentions", "entities", "places", "quotes")
+            )
+        )
+        queries = typical_queries(con)
+        print(f"\n{'mart':<28} {'full ms':>9} {'x target':>9} {'typical ms':>11} {'x target':>9}")
+        for mart, typical in queries.items():
+            typ = median_ms(con, typical, args.runs)
+            if mart in args.skip_full:
+                print(f"{mart:<28} {'skipped':>9} {'':>9} {typ:>11.1f} {typ / TARGET_MS:>9.2f}")
+                continue
+            full = median_ms(con, f"select count(*) from (select * from {mart})", args.runs)
+            print(
+                f"{mart:<28} {full:>9.1f} {full / TARGET_MS:>9.2f} "
+                f"{typ:>11.1f} {typ / TARGET_MS:>9.2f}",
+                flush=True,
+            )
+        con.close()
+
+
+if __name__ == "__main__":
+    main()

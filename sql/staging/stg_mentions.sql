@@ -1,0 +1,12 @@
+select
+    mention_id,
+    article_id,
+    entity_id,
+    canonical_name,
+    label,
+    spacy_label,
+    text,
+    start_char,
+    end_char,
+    sentence_index
+from mentions
