@@ -109,6 +109,7 @@ def run(
                 validate_batches=settings.validate_batches,
                 expectations_dir=str(settings.expectations_dir),
                 docs_dir=str(settings.docs_dir) if settings.docs_dir else None,
+                publish_to=publish_target(settings),
             )
         except Exception as error:
             console.print(f"[red]ingest failed:[/red] {error}")
@@ -118,6 +119,18 @@ def run(
     print_summary(summary)
     if summary["status"] != "completed":
         raise typer.Exit(1)
+
+
+def publish_target(settings: Settings, url: str | None = None) -> Any:
+    """Return where to publish the marts (from the settings or a URL), or None."""
+    from tasks.publish import PublishTarget
+
+    url = url or settings.publish_postgres_url
+    if not url:
+        return None
+    return PublishTarget(
+        url, settings.publish_schema, settings.publish_base_tables, settings.publish_reader_role
+    )
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -136,6 +149,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     for name, error in summary["errors"].items():
         out.print(f"[red]source {name} failed:[/red] {error}")
     totals = summary["totals"]
+    for table, rows in summary.get("published", {}).items():
+        out.print(f"published {table}: {rows} rows")
     if summary.get("docs"):
         out.print(f"Data Docs: {summary['docs']}")
     out.print(
@@ -255,6 +270,33 @@ def validate(
         )
         raise typer.Exit(1)
     typer.echo("every expectation passed")
+
+
+@app.command()
+def publish(
+    postgres: Annotated[str, typer.Option("--postgres", help="postgresql:// URL or libpq string")],
+    schema: Annotated[str, typer.Option(help="target schema, replaced atomically")] = "newslake",
+    with_base_tables: Annotated[bool, typer.Option(help="also copy the base tables")] = False,
+    reader_role: Annotated[str, typer.Option(help="read-only role for BI tools")] = (
+        "newslake_reader"
+    ),
+    reader_password: Annotated[str | None, typer.Option(envvar="NEWSLAKE_READER_PASSWORD")] = None,
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+) -> None:
+    """Publish the marts (and optionally base tables) into a PostgreSQL schema for BI tools."""
+    from tasks.publish import PublishError
+    from tasks.publish import publish as publish_lake
+
+    con = open_lake_read_only(lake, Settings())
+    try:
+        counts = publish_lake(con, postgres, schema, with_base_tables, reader_role, reader_password)
+    except (PublishError, ValueError) as error:
+        console.print(f"[red]publish failed:[/red] {error}")
+        raise typer.Exit(1) from error
+    finally:
+        con.close()
+    write_rows(["table", "rows"], sorted(counts.items()), OutputFormat.table)
+    typer.echo(f"published {len(counts)} tables to schema {schema}; read-only role {reader_role}")
 
 
 @app.command()

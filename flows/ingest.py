@@ -22,6 +22,7 @@ from flows.settings import SourceSpec
 from tasks import lake
 from tasks.nlp import DEFAULT_MODEL
 from tasks.normalise import NormaliseContext
+from tasks.publish import PublishTarget
 from tasks.report import COLUMNS, summary_markdown
 from tasks.sources import source_from_config
 from tasks.validate import SUITES_DIR, BatchValidationError
@@ -118,6 +119,7 @@ def ingest(
     validate_batches: bool = True,
     expectations_dir: str = str(SUITES_DIR),
     docs_dir: str | None = None,
+    publish_to: PublishTarget | None = None,
 ) -> dict[str, Any]:
     """Ingest every source into the lake; return the run's counts per source."""
     logger = get_run_logger()
@@ -155,6 +157,7 @@ def ingest(
     error_text = "; ".join(f"{name}: {text}" for name, text in errors.items()) or None
     record_run(con, run, status, error_text)
     steps.register_views(con)
+    published = steps.publish_marts(con, publish_to) if publish_to and run.batches_committed else {}
     con.close()
     summary = {
         "run_id": run.context.run_id,
@@ -169,6 +172,7 @@ def ingest(
         "errors": errors,
         "timings": dict(run.timings),
         "docs": str(steps.build_docs(run.validator) or ""),
+        "published": published,
     }
     create_markdown_artifact(summary_markdown(summary), key="ingest-summary")
     logger.info("run %s %s: %s", run.context.run_id, status, summary["totals"])

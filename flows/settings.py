@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         description="one GX suite (JSON) per table",
     )
     docs_dir: Path | None = Field(default=None, description="Data Docs site; default <lake>/docs")
+    publish_postgres_url: str | None = Field(
+        default=None, description="publish the marts to this PostgreSQL after each ingest"
+    )
+    publish_schema: str = "newslake"
+    publish_base_tables: bool = False
+    publish_reader_role: str = "newslake_reader"
     sources: list[SourceSpec] = Field(
         default_factory=lambda: [SourceSpec(name="examples", kind="folder", path="examples")]
     )

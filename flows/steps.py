@@ -16,6 +16,7 @@ from tasks.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, wit
 from tasks.dedupe import DedupIndex, build_index
 from tasks.nlp import load_nlp
 from tasks.normalise import NormaliseContext
+from tasks.publish import PublishTarget, publish
 from tasks.records import RawRecord
 from tasks.sources import Checkpoint, Source
 from tasks.validate import Validator, load_suites, validate_batch
@@ -99,3 +100,8 @@ def validate(validator: Validator, result: BatchResult, run_id: str, batch: int)
 @task(cache_policy=NO_CACHE)
 def build_docs(validator: Validator | None) -> Path | None:
     return validator.build_docs() if validator is not None else None
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=600)
+def publish_marts(con: duckdb.DuckDBPyConnection, target: PublishTarget) -> dict[str, int]:
+    return publish(con, target.url, target.schema, target.with_base_tables, target.reader_role)

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -23,6 +24,16 @@ log = logging.getLogger(__name__)
 MART_PREFIX = "mart_"
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 NESTED = {"struct", "map", "union", "list", "array"}
+
+
+@dataclass(frozen=True)
+class PublishTarget:
+    """Where and how to publish: a PostgreSQL URL, its schema, what to copy, the BI role."""
+
+    url: str
+    schema: str = "newslake"
+    with_base_tables: bool = False
+    reader_role: str | None = "newslake_reader"
 
 
 class PublishError(RuntimeError):
