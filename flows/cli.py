@@ -300,6 +300,40 @@ def publish(
 
 
 @app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="folder for report.html and the PNG charts")] = Path(
+        "report"
+    ),
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+) -> None:
+    """Write a self-contained HTML report with charts (also as PNG) and tables."""
+    from tasks.report_html import build_report
+
+    con = open_lake_read_only(lake, Settings())
+    try:
+        paths = build_report(con, out)
+    finally:
+        con.close()
+    for name, path in paths.items():
+        typer.echo(f"{name}: {path}")
+
+
+@app.command()
+def bi(
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+) -> None:
+    """Print read-only connection recipes for DuckDB clients and BI tools for this lake."""
+    from tasks import lake as lakes
+    from tasks.bi import connection_recipes
+
+    settings = Settings()
+    location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
+    for name, recipe in connection_recipes(location).items():
+        Console().rule(name)
+        typer.echo(recipe)
+
+
+@app.command()
 def sql(
     query: Annotated[
         str, typer.Argument(help="a select statement over the lake's tables and views")

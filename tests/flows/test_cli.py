@@ -67,3 +67,16 @@ def test_run_prints_counts_and_lake_then_sql_queries_it(
     assert as_csv.stdout.splitlines()[0] == "n"
     bad = newslake("sql", "select * from nowhere", "--lake", str(lake))
     assert bad.returncode == 1 and "query failed" in bad.stderr
+
+    report = newslake("report", "--lake", str(lake), "--out", str(tmp_path / "report"))
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "report" / "report.html").stat().st_size > 10_000
+    assert len(list((tmp_path / "report").glob("*.png"))) == 4
+    recipes = newslake("bi", "--lake", str(lake))
+    assert recipes.returncode == 0, recipes.stderr
+    assert f"ducklake:sqlite:{lake.resolve() / 'catalog.sqlite'}" in recipes.stdout
+    assert "READ_ONLY" in recipes.stdout
+    validate = newslake("validate", "--lake", str(lake))
+    assert validate.returncode == 0 and "every expectation passed" in validate.stdout
+    docs = newslake("docs", "--lake", str(lake))
+    assert docs.stdout.strip() == str(lake.resolve() / "docs" / "index.html")

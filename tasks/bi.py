@@ -1,0 +1,115 @@
+"""Read-only connection recipes for BI tools and clients, with the offline extension paths."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import duckdb
+
+from tasks.lake import ALIAS, EXTENSIONS, LakeLocation
+
+
+def extension_path(name: str) -> Path:
+    """Return the extension file the `duckdb_extension_<name>` wheel ships for this DuckDB."""
+    module = importlib.import_module(f"duckdb_extension_{name}")
+    root = Path(str(module.__file__)).parent
+    return root / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+
+
+def extension_paths() -> dict[str, Path]:
+    """Return the ducklake and sqlite extension files, by extension name."""
+    return {name: extension_path(name) for name in EXTENSIONS}
+
+
+def init_statements(location: LakeLocation) -> list[str]:
+    """Return the statements that load the extensions from files and attach the lake read-only."""
+    loads = [f"load '{path}'" for path in extension_paths().values()]
+    return [*loads, location.attach_sql(read_only=True), f"use {ALIAS}"]
+
+
+def init_sql(location: LakeLocation) -> str:
+    """Return the init SQL a DuckDB client runs once per connection, one statement a line."""
+    return "\n".join(f"{statement};" for statement in init_statements(location))
+
+
+def direct_database(location: LakeLocation) -> str:
+    """Return the database path that opens the lake itself (extensions installed beforehand)."""
+    return f"ducklake:{location.catalog}"
+
+
+def install_sql() -> str:
+    """Return the one-time statements that install the wheel's extensions into ~/.duckdb."""
+    return "\n".join(f"install '{path}';" for path in extension_paths().values())
+
+
+def superset_engine_params() -> dict[str, object]:
+    """Return Superset's engine parameters: a read-only DuckDB that downloads nothing."""
+    return {
+        "connect_args": {
+            "read_only": True,
+            "config": {"autoinstall_known_extensions": False},
+        }
+    }
+
+
+def connection_recipes(location: LakeLocation) -> dict[str, str]:
+    """Return copy-pasteable read-only recipes by client: CLI, Python, SQLAlchemy, Superset, ..."""
+    init = init_sql(location)
+    one_line = " ".join(init.splitlines())
+    statements = "".join(f"        {s!r},\n" for s in init_statements(location))
+    paths = "\n".join(f"--   {name}: {path}" for name, path in extension_paths().items())
+    return {
+        "extensions": f"-- extension files in the duckdb_extensions wheels (no INSTALL):\n{paths}",
+        "init_sql": init,
+        "duckdb_cli": (
+            "# the READ_ONLY attach keeps the lake read-only (-readonly cannot apply to :memory:)\n"
+            f'duckdb -cmd "{one_line}"\n'
+            "# or, once the extensions are installed (install_sql), open the lake itself:\n"
+            f"duckdb -readonly '{direct_database(location)}'"
+        ),
+        "install_sql": install_sql(),
+        "python": (
+            "import duckdb\n"
+            "import duckdb_extensions\n\n"
+            "con = duckdb.connect(config={'autoinstall_known_extensions': False})\n"
+            f"for name in {EXTENSIONS!r}:\n"
+            "    duckdb_extensions.import_extension(name, con=con)\n"
+            f"con.execute({location.attach_sql(read_only=True)!r})\n"
+            f"con.execute('use {ALIAS}')\n"
+            "print(con.sql('select count(*) from stg_articles'))\n"
+        ),
+        "sqlalchemy": (
+            "from sqlalchemy import create_engine, event, text\n\n"
+            "engine = create_engine(\n"
+            "    'duckdb:///:memory:',\n"
+            "    connect_args={'config': {'autoinstall_known_extensions': False}},\n"
+            ")\n\n\n"
+            "@event.listens_for(engine, 'connect')\n"
+            "def attach_lake(dbapi_connection, connection_record):\n"
+            "    for statement in [\n"
+            f"{statements}"
+            "    ]:\n"
+            "        dbapi_connection.execute(statement)\n\n\n"
+            "with engine.connect() as connection:\n"
+            "    print(connection.execute(text('select count(*) from stg_articles')).all())\n"
+        ),
+        "superset_uri": f"duckdb:///{direct_database(location)}",
+        "superset_engine_params": json.dumps(superset_engine_params(), indent=2),
+        "superset": (
+            "# once, on the Superset host, as the user Superset runs as:\n"
+            'python -c "import duckdb_extensions as d; '
+            f'[d.import_extension(n) for n in {EXTENSIONS!r}]"\n'
+            "# SQLAlchemy URI:\n"
+            f"duckdb:///{direct_database(location)}\n"
+            "# Advanced > Other > Engine Parameters:\n"
+            f"{json.dumps(superset_engine_params())}"
+        ),
+        "metabase_dbeaver": (
+            "-- Metabase (DuckDB driver): database file ':memory:', paste into 'Init SQL'.\n"
+            "-- DBeaver (DuckDB, in-memory): Connection settings > Initialization > "
+            "Bootstrap queries.\n"
+            f"{init}"
+        ),
+    }

@@ -1,0 +1,395 @@
+"""A self-contained HTML report of the lake: matplotlib charts as data URIs, plus tables."""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+TOP_PEOPLE = 5
+TOP_ENTITIES = 12
+TOP_COUNTRIES = 15
+TOP_SPEAKERS = 10
+NUMERIC_CELL = ' class="num"'
+CHARTS = ("entity_trends", "top_entities", "countries", "source_volume")
+
+
+# queries: lake -> data frames
+
+
+def frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> pd.DataFrame:
+    """Return a query's result as a pandas data frame."""
+    return con.execute(sql, params or []).to_arrow_table().to_pandas()
+
+
+def entity_trends(con: duckdb.DuckDBPyConnection, top: int = TOP_PEOPLE) -> pd.DataFrame:
+    """Return (published_date, name, articles) per day for the `top` most-mentioned people."""
+    return frame(
+        con,
+        """
+        with top_people as (
+            select entity_id, canonical_name as name
+            from entities
+            where label = 'PERSON'
+            order by article_count desc, mention_count desc, canonical_name
+            limit ?
+        )
+        select cast(a.published_at as date) as published_date, t.name,
+            count(distinct m.article_id) as articles
+        from mentions m
+        join top_people t using (entity_id)
+        join articles a using (article_id)
+        where a.published_at is not null
+        group by all
+        order by published_date, name
+        """,
+        [top],
+    )
+
+
+def top_entities(con: duckdb.DuckDBPyConnection, limit: int = TOP_ENTITIES) -> pd.DataFrame:
+    """Return the most-mentioned people and organisations with article and mention counts."""
+    return frame(
+        con,
+        """
+        select canonical_name as name, label, article_count as articles,
+            mention_count as mentions, array_to_string(list_sort(aliases)[1:3], ', ') as aliases
+        from entities
+        where label in ('PERSON', 'ORG')
+        order by article_count desc, mention_count desc, canonical_name
+        limit ?
+        """,
+        [limit],
+    )
+
+
+def countries(con: duckdb.DuckDBPyConnection, limit: int = TOP_COUNTRIES) -> pd.DataFrame:
+    """Return (country_code, articles, places, latitude, longitude) for the top countries."""
+    return frame(
+        con,
+        """
+        select country_code, count(distinct article_id) as articles,
+            count(distinct name) as places,
+            avg(latitude) as latitude, avg(longitude) as longitude
+        from places
+        where country_code is not null
+        group by country_code
+        order by articles desc, country_code
+        limit ?
+        """,
+        [limit],
+    )
+
+
+def source_volume(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return (published_date, source, articles) per day and source."""
+    return frame(
+        con,
+        """
+        select cast(published_at as date) as published_date, source, count(*) as articles
+        from articles
+        where published_at is not null
+        group by all
+        order by published_date, source
+        """,
+    )
+
+
+def top_speakers(con: duckdb.DuckDBPyConnection, limit: int = TOP_SPEAKERS) -> pd.DataFrame:
+    """Return the most-quoted speakers with quote and article counts and their longest quote."""
+    return frame(
+        con,
+        """
+        select coalesce(e.canonical_name, q.speaker_text) as speaker,
+            count(*) as quotes, count(distinct q.article_id) as articles,
+            arg_max(q.quote_text, length(q.quote_text)) as sample_quote
+        from quotes q
+        left join entities e on e.entity_id = q.speaker_entity_id
+        where coalesce(e.canonical_name, q.speaker_text) is not null
+        group by all
+        order by quotes desc, speaker
+        limit ?
+        """,
+        [limit],
+    )
+
+
+def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return each source with its article count and latest published_at."""
+    return frame(
+        con,
+        """
+        select source, count(*) as articles, max(published_at) as latest_published_at
+        from articles
+        group by source
+        order by articles desc, source
+        """,
+    )
+
+
+def report_data(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """Return every frame the report shows, read from one snapshot."""
+    con.execute("begin")
+    try:
+        return {
+            "entity_trends": entity_trends(con),
+            "top_entities": top_entities(con),
+            "countries": countries(con),
+            "source_volume": source_volume(con),
+            "top_speakers": top_speakers(con),
+            "sources": sources(con),
+        }
+    finally:
+        con.execute("rollback")
+
+
+# rendering: data frames -> figures and HTML
+
+
+def no_data(ax: Axes) -> None:
+    """Mark an empty chart."""
+    ax.text(0.5, 0.5, "no data", ha="center", va="center", fontsize=16, color="grey")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def format_dates(ax: Axes) -> None:
+    """Label a date axis compactly."""
+    locator = mdates.AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def daily_lines(ax: Axes, data: pd.DataFrame, series: str) -> None:
+    """Draw one line per `series` value of daily article counts."""
+    table = data.pivot_table(
+        index="published_date", columns=series, values="articles", aggfunc="sum", fill_value=0
+    )
+    table.index = pd.to_datetime(table.index)
+    table = table.asfreq("D", fill_value=0)
+    order = table.sum().sort_values(ascending=False).index
+    for name in order:
+        ax.plot(table.index, table[name], marker="o", markersize=3, linewidth=1.5, label=str(name))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    format_dates(ax)
+
+
+def entity_trends_chart(data: pd.DataFrame) -> Figure:
+    """Return a line chart of articles per day for the top people."""
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.set_title(f"Articles per day mentioning the top {TOP_PEOPLE} people")
+    if data.empty:
+        no_data(ax)
+    else:
+        daily_lines(ax, data, "name")
+        ax.set_xlabel("published date (UTC)")
+        ax.set_ylabel("articles")
+    fig.tight_layout()
+    return fig
+
+
+def top_entities_chart(data: pd.DataFrame) -> Figure:
+    """Return horizontal bars of the people and organisations in most articles."""
+    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.35 * len(data) + 1.2)))
+    ax.set_title("Top people and organisations")
+    if data.empty:
+        no_data(ax)
+    else:
+        ordered = data.iloc[::-1]
+        colours = ["tab:blue" if label == "PERSON" else "tab:orange" for label in ordered["label"]]
+        ax.barh(ordered["name"], ordered["articles"], color=colours)
+        ax.set_xlabel("articles")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in ("tab:blue", "tab:orange")]
+        ax.legend(handles, ["person", "organisation"], fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def countries_chart(data: pd.DataFrame) -> Figure:
+    """Return bars of the countries in most articles, beside a lat/lon scatter when known."""
+    located = data.dropna(subset=["latitude", "longitude"])
+    fig, axes = plt.subplots(
+        1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 1.4]}, squeeze=False
+    )
+    bars, points = axes[0]
+    bars.set_title("Countries named in most articles")
+    points.set_title("Where they are (mean of place coordinates)")
+    if data.empty:
+        no_data(bars)
+        no_data(points)
+    else:
+        ordered = data.iloc[::-1]
+        bars.barh(ordered["country_code"], ordered["articles"], color="tab:green")
+        bars.set_xlabel("articles")
+        bars.set_ylabel("country (ISO code)")
+        bars.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if located.empty:
+            no_data(points)
+        else:
+            sizes = 40 + 360 * located["articles"] / located["articles"].max()
+            points.scatter(
+                located["longitude"], located["latitude"], s=sizes, alpha=0.6, color="tab:green"
+            )
+            for row in located.itertuples():
+                points.annotate(
+                    str(row.country_code),
+                    (row.longitude, row.latitude),
+                    fontsize=8,
+                    ha="center",
+                    va="center",
+                )
+            points.set_xlim(-180, 180)
+            points.set_ylim(-90, 90)
+            points.set_xlabel("longitude")
+            points.set_ylabel("latitude")
+            points.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def source_volume_chart(data: pd.DataFrame) -> Figure:
+    """Return a line chart of articles per day by source."""
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.set_title("Articles per day by source")
+    if data.empty:
+        no_data(ax)
+    else:
+        daily_lines(ax, data, "source")
+        ax.set_xlabel("published date (UTC)")
+        ax.set_ylabel("articles")
+    fig.tight_layout()
+    return fig
+
+
+def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, Figure]:
+    """Return the report's figures by chart name."""
+    return {
+        "entity_trends": entity_trends_chart(data["entity_trends"]),
+        "top_entities": top_entities_chart(data["top_entities"]),
+        "countries": countries_chart(data["countries"]),
+        "source_volume": source_volume_chart(data["source_volume"]),
+    }
+
+
+def html_table(data: pd.DataFrame, empty: str = "no data") -> str:
+    """Return a data frame as an escaped HTML table, or a note when it is empty."""
+    if data.empty:
+        return f'<p class="empty">{html.escape(empty)}</p>'
+    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in data.columns)
+    numeric = [pd.api.types.is_numeric_dtype(t) for t in data.dtypes]
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{NUMERIC_CELL if num else ''}>{html.escape(cell_text(v))}</td>"
+            for v, num in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in data.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def cell_text(value: object) -> str:
+    """Return a cell's display text: dates as ISO minutes, lists joined, nulls blank."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { margin-bottom: 0; } .meta { color: #666; margin-top: 0.2em; }
+img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0 1.5em; }
+table { border-collapse: collapse; margin: 0.5em 0 2em; font-size: 0.9em; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left;
+         vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; } .empty { color: #888; }
+"""
+
+
+def render_html(
+    title: str, images: dict[str, bytes], data: dict[str, pd.DataFrame], generated_at: datetime
+) -> str:
+    """Return the report page with the PNG charts inlined as data URIs."""
+    titles = {
+        "entity_trends": "Entity trends",
+        "top_entities": "Top people and organisations",
+        "countries": "Countries",
+        "source_volume": "Source volume",
+    }
+    charts = "".join(
+        f"<h2>{titles[name]}</h2>"
+        f'<img alt="{titles[name]}" id="chart-{name}" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+        for name, png in images.items()
+    )
+    speakers = data["top_speakers"].copy()
+    if not speakers.empty:
+        speakers["sample_quote"] = speakers["sample_quote"].map(shorten)
+    return (
+        "<!doctype html>\n"
+        f'<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>"
+        f'<p class="meta">generated {generated_at:%Y-%m-%d %H:%M} UTC</p>'
+        f"{charts}"
+        f'<h2>Top entities</h2><div id="table-entities">{html_table(data["top_entities"])}</div>'
+        f'<h2>Top quoted speakers</h2><div id="table-speakers">{html_table(speakers)}</div>'
+        f'<h2>Sources</h2><div id="table-sources">{html_table(data["sources"])}</div>'
+        "</body></html>\n"
+    )
+
+
+def shorten(text: object, limit: int = 200) -> str:
+    """Return text cut at a word boundary to at most `limit` characters."""
+    value = "" if text is None else str(text)
+    return value if len(value) <= limit else value[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def figure_png(fig: Figure) -> bytes:
+    """Return a figure as PNG bytes and close it."""
+    from io import BytesIO
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, title: str = "newslake report"
+) -> dict[str, Path]:
+    """Write report.html and one PNG per chart into out_dir; return their paths by name."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = report_data(con)
+    images = {name: figure_png(fig) for name, fig in render_charts(data).items()}
+    paths: dict[str, Path] = {}
+    for name, png in images.items():
+        paths[name] = out_dir / f"{name}.png"
+        paths[name].write_bytes(png)
+    paths["report"] = out_dir / "report.html"
+    page = render_html(title, images, data, datetime.now(UTC))
+    paths["report"].write_text(page, encoding="utf-8")
+    return paths

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from tasks import lake
+from tasks.report_html import CHARTS, build_report, cell_text, report_data
+from tasks.schema import ARTICLES, MENTIONS, PLACES, QUOTES
+from tasks.views import load_views, register_views
+
+pytestmark = pytest.mark.unit
+
+CHROMIUM = Path("/usr/bin/chromium")
+PEOPLE = [
+    "Donald Trump",
+    "Vladimir Putin",
+    "Angela Merkel",
+    "Theresa May",
+    "Xi Jinping",
+    "Moon Jae-in",
+]
+ORGS = ["European Union", "NATO", "United Nations"]
+COUNTRIES = {
+    "US": ("Washington", 38.9, -77.0),
+    "RU": ("Moscow", 55.8, 37.6),
+    "DE": ("Berlin", 52.5, 13.4),
+    "GB": ("London", 51.5, -0.1),
+    "CN": ("Beijing", 39.9, 116.4),
+}
+SOURCES = ["wire", "feeds", "pages"]
+
+
+def small_batch(days: int = 8, per_day: int = 3) -> dict[str, pa.Table]:
+    """Return hand-written batch tables: articles over `days` days with mentions, places, quotes."""
+    start = datetime(2017, 11, 1, 9, tzinfo=UTC)
+    articles, mentions, places, quotes = [], [], [], []
+    i = -1
+    for day in range(days):
+        for n in range(per_day + (day * 5) % 7):
+            i += 1
+            article_id = f"a{i:03d}"
+            # a skewed, day-dependent cast so the trend lines differ
+            people = PEOPLE[(day + n) % 3 : (day + n) % 3 + 1 + (i * 7 + day) % 4]
+            org = ORGS[i % len(ORGS)]
+            code = list(COUNTRIES)[i % 4 if n else 4]
+            articles.append(
+                {
+                    "article_id": article_id,
+                    "raw_id": f"r{i:03d}",
+                    "source": SOURCES[i % len(SOURCES) if n % 2 else 0],
+                    "source_kind": "csv",
+                    "title": f"Story {i}",
+                    "body": "Body text.",
+                    "published_at": start + timedelta(days=day, hours=n),
+                    "language": "en",
+                    "word_count": 100 + i,
+                    "content_hash": f"h{i:03d}",
+                    "ingested_at": start + timedelta(days=days),
+                    "run_id": "test",
+                }
+            )
+            for k, name in enumerate([*people, org]):
+                label = "ORG" if name == org else "PERSON"
+                mentions.append(
+                    {
+                        "mention_id": f"{article_id}-m{k}",
+                        "article_id": article_id,
+                        "start_char": k * 10,
+                        "end_char": k * 10 + len(name),
+                        "text": name.split()[-1] if k else name,
+                        "label": label,
+                        "spacy_label": label,
+                        "sentence_index": k,
+                        "canonical_name": name,
+                        "entity_id": f"{label}:{name}",
+                    }
+                )
+            city, lat, lon = COUNTRIES[code]
+            places.append(
+                {
+                    "place_id": f"{article_id}-p0",
+                    "article_id": article_id,
+                    "text": city,
+                    "origin": "dateline",
+                    "name": city,
+                    "country_code": code,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "precision": "city",
+                }
+            )
+            speaker = people[0]
+            quotes.append(
+                {
+                    "quote_id": f"{article_id}-q0",
+                    "article_id": article_id,
+                    "quote_text": f"We will keep talking about issue {i} & <more> next week",
+                    "speaker_text": speaker.split()[-1],
+                    "speaker_entity_id": f"PERSON:{speaker}",
+                    "cue": "said",
+                    "attribution_method": "cue",
+                    "sentence_index": 2,
+                }
+            )
+    return {
+        "articles": pa.Table.from_pylist(articles, schema=ARTICLES),
+        "mentions": pa.Table.from_pylist(mentions, schema=MENTIONS),
+        "places": pa.Table.from_pylist(places, schema=PLACES),
+        "quotes": pa.Table.from_pylist(quotes, schema=QUOTES),
+    }
+
+
+def build_small_lake(path: Path, tables: dict[str, pa.Table] | None = None) -> lake.LakeLocation:
+    """Create a lake at `path` holding one committed batch and the views; return its location."""
+    location = lake.LakeLocation.local(path)
+    con = lake.connect(location)
+    try:
+        if tables is None:
+            tables = small_batch()
+        if tables:
+            lake.commit_batch(con, tables)
+        register_views(con, load_views())
+    finally:
+        con.close()
+    return location
+
+
+ARTICLE_COUNT = small_batch()["articles"].num_rows
+
+
+@pytest.fixture
+def small_lake(tmp_path: Path) -> lake.LakeLocation:
+    return build_small_lake(tmp_path / "lake")
+
+
+def test_report_data_reads_each_frame(small_lake: lake.LakeLocation) -> None:
+    con = lake.connect(small_lake, read_only=True)
+    try:
+        data = report_data(con)
+    finally:
+        con.close()
+    assert set(data["entity_trends"]["name"]) <= set(PEOPLE)
+    assert data["entity_trends"]["name"].nunique() == 5
+    assert set(data["top_entities"]["label"]) == {"PERSON", "ORG"}
+    assert data["countries"]["country_code"].iloc[0] in COUNTRIES
+    assert data["sources"]["articles"].sum() == ARTICLE_COUNT
+    assert data["top_speakers"]["quotes"].sum() == ARTICLE_COUNT
+    assert data["source_volume"]["articles"].sum() == ARTICLE_COUNT
+
+
+def test_build_report_writes_self_contained_html_and_pngs(
+    small_lake: lake.LakeLocation, tmp_path: Path
+) -> None:
+    con = lake.connect(small_lake, read_only=True)
+    try:
+        paths = build_report(con, tmp_path / "out", title="test report")
+    finally:
+        con.close()
+    page = paths["report"].read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page)
+    assert "<script" not in page and "<link" not in page
+    assert page.count('src="data:image/png;base64,') == len(CHARTS)
+    for name in CHARTS:
+        png = paths[name].read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert len(png) > 5_000, name
+        assert f'id="chart-{name}"' in page
+    for table in ("table-entities", "table-speakers", "table-sources"):
+        assert f'<div id="{table}"><table>' in page
+    assert "Donald Trump" in page and "&lt;more&gt;" in page and "2017-11-08" in page
+
+
+def test_build_report_on_empty_lake_says_no_data(tmp_path: Path) -> None:
+    location = build_small_lake(tmp_path / "lake", tables={})
+    con = lake.connect(location, read_only=True)
+    try:
+        paths = build_report(con, tmp_path / "out")
+    finally:
+        con.close()
+    page = paths["report"].read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == len(CHARTS)
+    assert page.count('class="empty">no data') == 3
+    assert all(paths[name].stat().st_size > 5_000 for name in CHARTS)
+
+
+def test_cell_text_formats_dates_lists_and_nulls() -> None:
+    assert cell_text(datetime(2017, 11, 8, 14, 5, tzinfo=UTC)) == "2017-11-08 14:05"
+    assert cell_text(["a", "b"]) == "a, b"
+    assert cell_text(None) == "" and cell_text(float("nan")) == ""
+    assert cell_text(3) == "3"
+
+
+@pytest.mark.slow
+def test_report_renders_in_headless_chromium(small_lake: lake.LakeLocation, tmp_path: Path) -> None:
+    if not CHROMIUM.exists() and not shutil.which("chromium"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium not found")
+        pytest.skip("chromium not installed")
+    con = lake.connect(small_lake, read_only=True)
+    try:
+        paths = build_report(con, tmp_path / "out")
+    finally:
+        con.close()
+    shot = Path(os.environ.get("NEWSLAKE_REPORT_SHOT", tmp_path / "report.png"))
+    subprocess.run(
+        [
+            str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chromium'}",
+            "--window-size=1280,2000",
+            f"--screenshot={shot}",
+            paths["report"].as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
