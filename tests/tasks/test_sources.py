@@ -276,7 +276,8 @@ def test_uol_feed_latin1_without_declaration(feeds_dir: Path) -> None:
     assert "\ufffd" not in titles and "Ã" not in titles
     assert items[0]["published"] == "Seg, 24 Set 2018 19:42:40 -0300"
     assert items[0]["feed"]["title"] == "UOL Noticias"
-    assert records[0].meta == {"encoding": "windows-1252"}
+    # feedparser names it windows-1252, or ISO-8859-1 when chardet is installed beside it
+    assert records[0].meta["encoding"].lower() in {"windows-1252", "iso-8859-1"}
 
 
 def test_feed_fixture_fields() -> None:
