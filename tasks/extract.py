@@ -17,15 +17,12 @@ from tasks.dates import extract_dates
 from tasks.mentions import entity_id, extract_mentions, sentence_starts
 from tasks.places import extract_places, resolve_place
 from tasks.quotes import extract_quotes
-from tasks.schema import AMOUNTS, DATE_MENTIONS, MENTIONS, PLACES, QUOTES
+from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES
 from tasks.tone import score_tone
 
+# each extracted table's schema and the key of its rows
 CHILD_SCHEMAS: dict[str, tuple[pa.Schema, str]] = {
-    "mentions": (MENTIONS, "mention_id"),
-    "places": (PLACES, "place_id"),
-    "quotes": (QUOTES, "quote_id"),
-    "date_mentions": (DATE_MENTIONS, "date_mention_id"),
-    "amounts": (AMOUNTS, "amount_id"),
+    name: BATCH_TABLES[name] for name in EXTRACTED_TABLES
 }
 PLACE_LABELS = frozenset({"GPE", "LOC"})
 
