@@ -17,6 +17,7 @@ from rich.table import Table
 
 from flows.settings import Settings, SourceSpec
 
+BUSY_EXIT = 3  # another run holds the lake's writer lock
 app = typer.Typer(help="newslake: a news-article data lake on DuckLake.", no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -77,6 +78,7 @@ def run(
     _quiet_prefect(verbose)
     from flows.ingest import ingest
     from flows.progress import set_progress_hook
+    from tasks.lock import LakeBusyError
 
     with Progress(
         SpinnerColumn(),
@@ -110,7 +112,11 @@ def run(
                 expectations_dir=str(settings.expectations_dir),
                 docs_dir=str(settings.docs_dir) if settings.docs_dir else None,
                 publish_to=publish_target(settings),
+                writer_wait_s=settings.writer_wait_s,
             )
+        except LakeBusyError as error:
+            console.print(f"[yellow]lake busy:[/yellow] {error}")
+            raise typer.Exit(BUSY_EXIT) from error
         except Exception as error:
             console.print(f"[red]ingest failed:[/red] {error}")
             raise typer.Exit(1) from error
@@ -183,17 +189,23 @@ def extract(
     settings = Settings()
     _quiet_prefect(verbose)
     from flows.extract import reextract
+    from tasks.lock import LakeBusyError
 
-    with console.status("extracting …"):
-        counts = reextract(
-            lake_path=str(lake or settings.lake),
-            catalog=settings.catalog,
-            data_path=settings.data_path,
-            everything=everything,
-            spacy_model=settings.spacy_model,
-            n_process=settings.n_process,
-            batch_size=settings.batch_size,
-        )
+    try:
+        with console.status("extracting …"):
+            counts = reextract(
+                lake_path=str(lake or settings.lake),
+                catalog=settings.catalog,
+                data_path=settings.data_path,
+                everything=everything,
+                spacy_model=settings.spacy_model,
+                n_process=settings.n_process,
+                batch_size=settings.batch_size,
+                writer_wait_s=settings.writer_wait_s,
+            )
+    except LakeBusyError as error:
+        console.print(f"[yellow]lake busy:[/yellow] {error}")
+        raise typer.Exit(BUSY_EXIT) from error
     write_rows(list(counts), [tuple(counts.values())], OutputFormat.table)
 
 
@@ -331,6 +343,30 @@ def bi(
     for name, recipe in connection_recipes(location).items():
         Console().rule(name)
         typer.echo(recipe)
+
+
+@app.command()
+def status(
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+    runs: Annotated[int, typer.Option(help="how many recent runs to show")] = 10,
+) -> None:
+    """Print the last runs, each source's freshness and the lake's size."""
+    from tasks.status import lake_size, recent_runs, source_freshness
+
+    settings = Settings()
+    con = open_lake_read_only(lake, settings)
+    try:
+        for title, (columns, rows) in (
+            ("last runs", recent_runs(con, runs)),
+            ("sources", source_freshness(con)),
+        ):
+            Console().rule(title)
+            write_rows(columns, rows, OutputFormat.table)
+        size = lake_size(con, (lake or settings.lake).resolve())
+    finally:
+        con.close()
+    Console().rule("lake")
+    write_rows(list(size), [tuple(size.values())], OutputFormat.table)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -10,6 +11,7 @@ from spacy.language import Language
 
 from flows import steps
 from tasks import extract, lake
+from tasks.lock import writer_lock
 from tasks.nlp import DEFAULT_MODEL
 
 
@@ -33,18 +35,20 @@ def reextract(
     spacy_model: str = DEFAULT_MODEL,
     n_process: int = 1,
     batch_size: int = 500,
+    writer_wait_s: float = 0.0,
 ) -> dict[str, int]:
     """Re-run extraction over stored articles (all, or never-extracted ones) and replace rows."""
     logger = get_run_logger()
-    con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
-    nlp = steps.load_model(spacy_model)
-    articles = 0
-    language = nlp.lang or "en"
-    for batch in lake.article_batches(con, batch_size, language, only_missing=not everything):
-        children, fields = extract_articles(nlp, batch, n_process)
-        replace_extraction(con, children, fields)
-        articles += batch.num_rows
-    counts = lake.table_counts(con)
-    con.close()
+    with writer_lock(Path(lake_path).resolve(), writer_wait_s):
+        con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
+        nlp = steps.load_model(spacy_model)
+        articles = 0
+        language = nlp.lang or "en"
+        for batch in lake.article_batches(con, batch_size, language, only_missing=not everything):
+            children, fields = extract_articles(nlp, batch, n_process)
+            replace_extraction(con, children, fields)
+            articles += batch.num_rows
+        counts = lake.table_counts(con)
+        con.close()
     logger.info("re-extracted %d articles", articles)
     return {"articles": articles} | {name: counts[name] for name in lake.EXTRACTED_TABLES}

@@ -20,6 +20,7 @@ from flows import steps
 from flows.progress import report_progress
 from flows.settings import SourceSpec
 from tasks import lake
+from tasks.lock import writer_lock
 from tasks.nlp import DEFAULT_MODEL
 from tasks.normalise import NormaliseContext
 from tasks.publish import PublishTarget
@@ -120,60 +121,66 @@ def ingest(
     expectations_dir: str = str(SUITES_DIR),
     docs_dir: str | None = None,
     publish_to: PublishTarget | None = None,
+    writer_wait_s: float = 0.0,
 ) -> dict[str, Any]:
     """Ingest every source into the lake; return the run's counts per source."""
     logger = get_run_logger()
     location = lake.LakeLocation.of(lake_path, catalog, data_path)
     docs = Path(docs_dir) if docs_dir else Path(lake_path).resolve() / "docs"
-    con = steps.open_lake(location)
-    run = RunState(
-        context=NormaliseContext(str(runtime.flow_run.id or uuid.uuid4()), datetime.now(UTC)),
-        started_at=datetime.now(UTC),
-        source_names=[s.name for s in sources],
-        batch_size=batch_size,
-        max_file_bytes=max_file_bytes,
-        n_process=n_process,
-        index=steps.load_index(con, near_duplicate_threshold),
-        nlp=steps.load_model(spacy_model) if extract else None,
-        validator=steps.load_validator(expectations_dir, str(docs)) if validate_batches else None,
-    )
-    errors: dict[str, str] = {}
-    for spec in sources:
-        try:
-            ingest_source(con, spec, run)
-        except BatchValidationError as error:
-            steps.build_docs(run.validator)
-            if run.batches_committed:
-                record_run(con, run, "failed", str(error))
-            raise
-        except Exception as error:
-            errors[spec.name] = f"{type(error).__name__}: {error}"
-            logger.error("source %s failed: %s", spec.name, errors[spec.name])
-    status = (
-        "failed"
-        if len(errors) == len(sources) and sources
-        else ("partial" if errors else "completed")
-    )
-    error_text = "; ".join(f"{name}: {text}" for name, text in errors.items()) or None
-    record_run(con, run, status, error_text)
-    steps.register_views(con)
-    published = steps.publish_marts(con, publish_to) if publish_to and run.batches_committed else {}
-    con.close()
-    summary = {
-        "run_id": run.context.run_id,
-        "status": status,
-        "lake": str(location.root_hint),
-        "sources": {
-            n: {c: cnt.get(c, 0) for c in COLUMNS}
-            for n, cnt in run.per_source.items()
-            if n not in errors
-        },
-        "totals": run.totals(),
-        "errors": errors,
-        "timings": dict(run.timings),
-        "docs": str(steps.build_docs(run.validator) or ""),
-        "published": published,
-    }
-    create_markdown_artifact(summary_markdown(summary), key="ingest-summary")
-    logger.info("run %s %s: %s", run.context.run_id, status, summary["totals"])
-    return summary
+    with writer_lock(Path(lake_path).resolve(), writer_wait_s):
+        con = steps.open_lake(location)
+        run = RunState(
+            context=NormaliseContext(str(runtime.flow_run.id or uuid.uuid4()), datetime.now(UTC)),
+            started_at=datetime.now(UTC),
+            source_names=[s.name for s in sources],
+            batch_size=batch_size,
+            max_file_bytes=max_file_bytes,
+            n_process=n_process,
+            index=steps.load_index(con, near_duplicate_threshold),
+            nlp=steps.load_model(spacy_model) if extract else None,
+            validator=steps.load_validator(expectations_dir, str(docs))
+            if validate_batches
+            else None,
+        )
+        errors: dict[str, str] = {}
+        for spec in sources:
+            try:
+                ingest_source(con, spec, run)
+            except BatchValidationError as error:
+                steps.build_docs(run.validator)
+                if run.batches_committed:
+                    record_run(con, run, "failed", str(error))
+                raise
+            except Exception as error:
+                errors[spec.name] = f"{type(error).__name__}: {error}"
+                logger.error("source %s failed: %s", spec.name, errors[spec.name])
+        status = (
+            "failed"
+            if len(errors) == len(sources) and sources
+            else ("partial" if errors else "completed")
+        )
+        error_text = "; ".join(f"{name}: {text}" for name, text in errors.items()) or None
+        record_run(con, run, status, error_text)
+        steps.register_views(con)
+        published = (
+            steps.publish_marts(con, publish_to) if publish_to and run.batches_committed else {}
+        )
+        con.close()
+        summary = {
+            "run_id": run.context.run_id,
+            "status": status,
+            "lake": str(location.root_hint),
+            "sources": {
+                n: {c: cnt.get(c, 0) for c in COLUMNS}
+                for n, cnt in run.per_source.items()
+                if n not in errors
+            },
+            "totals": run.totals(),
+            "errors": errors,
+            "timings": dict(run.timings),
+            "docs": str(steps.build_docs(run.validator) or ""),
+            "published": published,
+        }
+        create_markdown_artifact(summary_markdown(summary), key="ingest-summary")
+        logger.info("run %s %s: %s", run.context.run_id, status, summary["totals"])
+        return summary

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         description="one GX suite (JSON) per table",
     )
     docs_dir: Path | None = Field(default=None, description="Data Docs site; default <lake>/docs")
+    writer_wait_s: float = Field(
+        default=0.0, ge=0, description="how long a run waits for another run writing the lake"
+    )
     publish_postgres_url: str | None = Field(
         default=None, description="publish the marts to this PostgreSQL after each ingest"
     )

@@ -1,0 +1,64 @@
+"""What `newslake status` shows: recent runs, per-source freshness, the lake's size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tasks.lake import snapshot_id
+
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Rows:
+    result = con.execute(sql, params or [])
+    return [d[0] for d in result.description or []], result.fetchall()
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> Rows:
+    """Return the latest runs, newest first, with their counts and duration."""
+    return _rows(
+        con,
+        "select strftime(started_at, '%Y-%m-%d %H:%M') as started, status, "
+        "records_read as read, articles_new as new, duplicates as dups, rejected, "
+        "round(duration_s, 1) as seconds, left(error, 60) as error "
+        "from runs order by started_at desc limit ?",
+        [limit],
+    )
+
+
+def source_freshness(con: duckdb.DuckDBPyConnection) -> Rows:
+    """Return each source's article count, latest publication and latest ingestion."""
+    return _rows(
+        con,
+        """
+        select
+            source,
+            count(*) as articles,
+            strftime(max(published_at), '%Y-%m-%d %H:%M') as latest_published,
+            strftime(max(ingested_at), '%Y-%m-%d %H:%M') as latest_ingested,
+            round(epoch(now() - max(ingested_at)) / 3600, 1) as hours_ago
+        from articles
+        group by source
+        order by source
+        """,
+    )
+
+
+def lake_size(con: duckdb.DuckDBPyConnection, root: Path) -> dict[str, Any]:
+    """Return the snapshot id, row counts of the main tables, and bytes on disk under root."""
+    files = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    counts = con.execute(
+        "select (select count(*) from articles), (select count(*) from raw_documents), "
+        "(select count(*) from rejected)"
+    ).fetchone() or (0, 0, 0)
+    return {
+        "snapshot_id": snapshot_id(con),
+        "articles": counts[0],
+        "raw_documents": counts[1],
+        "rejected": counts[2],
+        "files": len(files),
+        "size_mb": round(sum(p.stat().st_size for p in files) / 1e6, 2),
+    }
