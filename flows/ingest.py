@@ -52,13 +52,22 @@ class RunState:
     source_names: list[str]
     batch_size: int
     max_file_bytes: int
-    nlp: Any = None
+    spacy_model: str | None = None
     n_process: int = 1
+    suites: tuple[str, str] | None = None
+    nlp: Any = None
     validator: Any = None
     index: Any = None
     batches_committed: int = 0
     per_source: dict[str, Counter[str]] = field(default_factory=dict)
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def load_models(self) -> None:
+        """Load spaCy and the suites on the first batch that needs them (a no-op run loads none)."""
+        if self.spacy_model and self.nlp is None:
+            self.nlp = steps.load_model(self.spacy_model)
+        if self.suites and self.validator is None:
+            self.validator = steps.load_validator(*self.suites)
 
     def totals(self) -> dict[str, int]:
         return {c: sum(counts.get(c, 0) for counts in self.per_source.values()) for c in COLUMNS}
@@ -88,6 +97,9 @@ def ingest_source(con: Any, spec: SourceSpec, run: RunState) -> None:
             break
         with timed(run.timings, "parse"):
             result = steps.dedupe(steps.parse(records, run.context), run.index, run.context)
+        if records:
+            with timed(run.timings, "load models"):
+                run.load_models()
         if run.nlp is not None:
             with timed(run.timings, "extract"):
                 result = steps.extract_entities(run.nlp, result, run.n_process)
@@ -137,10 +149,8 @@ def ingest(
             max_file_bytes=max_file_bytes,
             n_process=n_process,
             index=steps.load_index(con, near_duplicate_threshold),
-            nlp=steps.load_model(spacy_model) if extract else None,
-            validator=steps.load_validator(expectations_dir, str(docs))
-            if validate_batches
-            else None,
+            spacy_model=spacy_model if extract else None,
+            suites=(expectations_dir, str(docs)) if validate_batches else None,
         )
         errors: dict[str, str] = {}
         for spec in sources:

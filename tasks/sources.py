@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -417,6 +418,39 @@ def _walk(
             yield path, relative
 
 
+def file_stamp(path: Path) -> str | None:
+    """Return a file's size and modification time as "size:mtime_ns", None if unreadable."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def file_hash(path: Path) -> str:
+    """Return a short SHA-256 of a file's bytes, read in chunks ("" when unreadable)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()[:16]
+
+
+def unchanged(path: Path, stamp: str, previous: str | None) -> bool:
+    """Return whether a file matches its state from an earlier read (same stamp, or same bytes)."""
+    if previous is None:
+        return False
+    if previous.rsplit(":", 1)[0] == stamp:
+        return True
+    return (
+        stamp.split(":")[0] == previous.split(":")[0]
+        and file_hash(path) == previous.rsplit(":", 1)[1]
+    )
+
+
 class _FileSource(_Reader):
     """A file or folder of files of one kind."""
 
@@ -429,18 +463,25 @@ class _FileSource(_Reader):
         self.name = name
         self.path = Path(path)
         self.max_bytes = max_bytes
+        self._read: Checkpoint = {}
 
     def read(self, since: Checkpoint | None = None) -> Iterator[RawRecord]:
-        """Yield the records of every matching file, in path order."""
+        """Yield the records of every file not read before (by size, mtime, hash), in path order."""
         if not self.path.exists():
             yield self._record(str(self.path), b"", UNKNOWN, error="source path not found")
             return
+        since = since or {}
         for path, folder in walk_files(self.path, self.suffixes):
+            key, stamp = f"file {path}", file_stamp(path)
+            if stamp is not None and unchanged(path, stamp, since.get(key)):
+                continue
             yield from self._read_file(path, folder)
+            if stamp is not None:
+                self._read[key] = f"{stamp}:{file_hash(path)}"
 
     def checkpoint(self) -> Checkpoint:
-        """Return {}: file sources keep no state between reads."""
-        return {}
+        """Return the files read so far: path -> size:mtime:hash."""
+        return dict(self._read)
 
     def _read_file(self, path: Path, folder: str) -> Iterator[RawRecord]:
         raise NotImplementedError

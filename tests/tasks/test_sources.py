@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import threading
 import time
 import tracemalloc
@@ -66,7 +67,7 @@ def test_bbc_text_files(bbc_dir: Path) -> None:
     assert (first.source, first.source_kind, first.media_type) == ("bbc", "files", TEXT)
     assert first.fetched_at.tzinfo is UTC
     assert first.payload == Path(first.locator).read_bytes()
-    assert source.checkpoint() == {}
+    assert len(source.checkpoint()) == 2225  # every file read, by size, mtime and hash
 
 
 def test_text_files_single_file_and_subfolders(tmp_path: Path) -> None:
@@ -537,3 +538,22 @@ def test_http_follows_redirects_and_caps_size() -> None:
     assert record.locator == f"{base}/moved"
     assert (capped.error or "").startswith("response too large")
     assert len(capped.payload) == 100
+
+
+def test_files_already_read_are_skipped_until_they_change(tmp_path: Path) -> None:
+    story = tmp_path / "a.txt"
+    story.write_text("Talks resume\n\nGENEVA (Reuters) - Talks resumed on Monday, officials said.")
+    (tmp_path / "b.txt").write_text("Port reopens\n\nVALLETTA (Reuters) - The port reopened.")
+    source = FolderSource("wire", tmp_path)
+    assert len(list(source.read())) == 2
+    state = source.checkpoint()
+    assert set(state) == {f"file {story}", f"file {tmp_path / 'b.txt'}"}
+
+    again = FolderSource("wire", tmp_path)
+    assert list(again.read(state)) == [] and again.checkpoint() == {}
+    os.utime(story, ns=(1, 1))  # touched, same bytes: still skipped
+    assert list(FolderSource("wire", tmp_path).read(state)) == []
+    story.write_text(story.read_text() + " More.")
+    changed = FolderSource("wire", tmp_path)
+    assert [r.locator for r in changed.read(state)] == [str(story)]
+    assert set(changed.checkpoint()) == {f"file {story}"}
