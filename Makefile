@@ -29,6 +29,8 @@ lint: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/noop.py
+	$(BIN)/python bench/queries.py
 
 clean:
 	rm -rf lake .pytest_cache .ruff_cache .mypy_cache
