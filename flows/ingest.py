@@ -83,8 +83,15 @@ def timed(timings: defaultdict[str, float], name: str) -> Iterator[None]:
         timings[name] += time.perf_counter() - start
 
 
+class SourceUnreadable(RuntimeError):
+    """Every record a source gave was a read error (e.g. each URL failed after its retries)."""
+
+
 def ingest_source(con: Any, spec: SourceSpec, run: RunState) -> None:
-    """Read one source batch by batch: parse, dedupe, extract, validate, commit each batch."""
+    """Read one source batch by batch: parse, dedupe, extract, validate, commit each batch.
+
+    Raises SourceUnreadable (after committing the rejections) when nothing could be read.
+    """
     source = source_from_config(spec.as_config() | {"max_bytes": run.max_file_bytes})
     stream = steps.RecordStream(source, steps.load_checkpoint(con, spec.name))
     counts = run.per_source.setdefault(spec.name, Counter())
@@ -115,6 +122,18 @@ def ingest_source(con: Any, spec: SourceSpec, run: RunState) -> None:
         report_progress(spec.name, result.counts)
         if final:
             break
+    if counts["records_read"] and counts["read_errors"] == counts["records_read"]:
+        reasons = (
+            lake.query(
+                con,
+                "select distinct reason from rejected where source = ? and run_id = ? "
+                "and stage = 'read' order by 1 limit 3",
+                [spec.name, run.context.run_id],
+            )
+            .column("reason")
+            .to_pylist()
+        )
+        raise SourceUnreadable(f"nothing could be read: {'; '.join(reasons)}")
 
 
 @flow(name="ingest")

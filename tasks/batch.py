@@ -135,6 +135,7 @@ def dedupe_batch(batch: ParsedBatch, index: DedupIndex, context: NormaliseContex
         "duplicates": deduped.duplicates,
         "near_duplicates": deduped.near_duplicates,
         "rejected": len(batch.rejections),
+        "read_errors": sum(r.stage == "read" for r in batch.rejections),
     }
     return BatchResult(tables=batch_tables(batch, deduped, context), counts=counts)
 
