@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -97,23 +99,7 @@ def run(
 
         set_progress_hook(on_batch)
         try:
-            summary = ingest(
-                sources=specs,
-                lake_path=str(lake_path),
-                catalog=settings.catalog,
-                data_path=settings.data_path,
-                batch_size=settings.batch_size,
-                max_file_bytes=settings.max_file_bytes,
-                near_duplicate_threshold=settings.near_duplicate_threshold,
-                extract=settings.extract,
-                spacy_model=settings.spacy_model,
-                n_process=settings.n_process,
-                validate_batches=settings.validate_batches,
-                expectations_dir=str(settings.expectations_dir),
-                docs_dir=str(settings.docs_dir) if settings.docs_dir else None,
-                publish_to=publish_target(settings),
-                writer_wait_s=settings.writer_wait_s,
-            )
+            summary = ingest(**ingest_parameters(settings, specs, lake_path))
         except LakeBusyError as error:
             console.print(f"[yellow]lake busy:[/yellow] {error}")
             raise typer.Exit(BUSY_EXIT) from error
@@ -125,6 +111,63 @@ def run(
     print_summary(summary)
     if summary["status"] != "completed":
         raise typer.Exit(1)
+
+
+def ingest_parameters(
+    settings: Settings, specs: list[SourceSpec], lake_path: Path
+) -> dict[str, Any]:
+    """Return the ingest flow's parameters: the settings unpacked into plain arguments."""
+    return {
+        "sources": specs,
+        "lake_path": str(lake_path),
+        "catalog": settings.catalog,
+        "data_path": settings.data_path,
+        "batch_size": settings.batch_size,
+        "max_file_bytes": settings.max_file_bytes,
+        "near_duplicate_threshold": settings.near_duplicate_threshold,
+        "extract": settings.extract,
+        "spacy_model": settings.spacy_model,
+        "n_process": settings.n_process,
+        "validate_batches": settings.validate_batches,
+        "expectations_dir": str(settings.expectations_dir),
+        "docs_dir": str(settings.docs_dir) if settings.docs_dir else None,
+        "publish_to": publish_target(settings),
+        "writer_wait_s": settings.writer_wait_s,
+    }
+
+
+def start_prefect_server(port: int) -> subprocess.Popen[bytes]:
+    """Start a local Prefect server (SQLite) on 127.0.0.1:port and wait until it answers."""
+    import httpx
+
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None:
+            break
+        time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError(f"the local Prefect server did not start on port {port}")
 
 
 def publish_target(settings: Settings, url: str | None = None) -> Any:
@@ -367,6 +410,58 @@ def status(
         con.close()
     Console().rule("lake")
     write_rows(list(size), [tuple(size.values())], OutputFormat.table)
+
+
+@app.command()
+def serve(
+    cron: Annotated[str | None, typer.Option(help="cron schedule, e.g. '*/15 * * * *'")] = None,
+    interval: Annotated[float | None, typer.Option(help="run every N seconds instead")] = None,
+    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+    port: Annotated[int, typer.Option(help="port of the local Prefect server, if one starts")] = (
+        4200
+    ),
+) -> None:
+    """Serve the ingest deployment on a schedule; start a local Prefect server if none is set."""
+    settings = Settings()
+    cron = cron or settings.schedule_cron
+    interval = interval or settings.schedule_interval_s
+    if not cron and not interval:
+        console.print(
+            "[red]no schedule:[/red] give --cron or --interval (or set them in "
+            "newslake.toml as schedule_cron / schedule_interval_s)"
+        )
+        raise typer.Exit(2)
+    _quiet_prefect(verbose=False)
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        server = start_prefect_server(port)
+        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+        console.print(f"started a local Prefect server; its UI is at http://127.0.0.1:{port}")
+    from prefect.deployments.runner import EntrypointType
+
+    from flows.ingest import ingest
+
+    parameters = ingest_parameters(settings, settings.sources, lake or settings.lake)
+    try:
+        ingest.serve(
+            name="newslake-ingest",
+            cron=cron,
+            interval=interval,
+            parameters=jsonable(parameters),
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            limit=1,  # one run at a time: runs that fell behind queue, never race for the lake
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def jsonable(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Return flow parameters as JSON values, as a deployment stores them."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(dict[str, Any]).dump_python(parameters, mode="json")
 
 
 @app.command()

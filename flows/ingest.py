@@ -1,7 +1,7 @@
 """The ingest flow: read each source in batches, parse, dedupe, extract, validate, commit."""
 
-from __future__ import annotations
-
+# no `from __future__ import annotations` here: Prefect validates the flow's parameters with
+# pydantic in a worker that loads this file by path, where string annotations cannot be resolved
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -27,20 +27,6 @@ from tasks.publish import PublishTarget
 from tasks.report import COLUMNS, summary_markdown
 from tasks.sources import source_from_config
 from tasks.validate import SUITES_DIR, BatchValidationError
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def record_run(con: Any, run: RunState, status: str, error: str | None) -> None:
-    lake.record_run(
-        con,
-        run.context.run_id,
-        run.started_at,
-        run.source_names,
-        status,
-        run.totals(),
-        dict(run.timings),
-        error,
-    )
 
 
 @dataclass
@@ -71,6 +57,20 @@ class RunState:
 
     def totals(self) -> dict[str, int]:
         return {c: sum(counts.get(c, 0) for counts in self.per_source.values()) for c in COLUMNS}
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def record_run(con: Any, run: RunState, status: str, error: str | None) -> None:
+    lake.record_run(
+        con,
+        run.context.run_id,
+        run.started_at,
+        run.source_names,
+        status,
+        run.totals(),
+        dict(run.timings),
+        error,
+    )
 
 
 @contextmanager

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
         description="one GX suite (JSON) per table",
     )
     docs_dir: Path | None = Field(default=None, description="Data Docs site; default <lake>/docs")
+    schedule_cron: str | None = Field(default=None, description="cron for `newslake serve`")
+    schedule_interval_s: float | None = Field(default=None, description="or an interval")
     writer_wait_s: float = Field(
         default=0.0, ge=0, description="how long a run waits for another run writing the lake"
     )
