@@ -209,7 +209,16 @@ def ingest(
             "timings": dict(run.timings),
             "docs": str(steps.build_docs(run.validator) or ""),
             "published": published,
+            "validation": {
+                "rows_rejected": sum(
+                    c.get("rows_rejected_by_validation", 0) for c in run.per_source.values()
+                ),
+                "suites": run.validator is not None,
+            },
         }
         create_markdown_artifact(summary_markdown(summary), key="ingest-summary")
         logger.info("run %s %s: %s", run.context.run_id, status, summary["totals"])
-        return summary
+    if status == "failed":
+        # every source failed: the flow run itself fails, so Prefect shows it and alerts on it
+        raise SourceUnreadable(f"every source failed: {error_text}")
+    return summary

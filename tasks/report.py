@@ -32,6 +32,14 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     ]
     for name, error in summary.get("errors", {}).items():
         lines += ["", f"**{name} failed:** {error}"]
+    validation = summary.get("validation") or {}
+    if validation.get("suites"):
+        docs = f" — Data Docs: `{summary['docs']}`" if summary.get("docs") else ""
+        lines += [
+            "",
+            f"Validation: {validation.get('rows_rejected', 0)} rows rejected by the "
+            f"expectation suites{docs}",
+        ]
     timings = ", ".join(f"{k} {v:.2f} s" for k, v in summary.get("timings", {}).items())
     if timings:
         lines += ["", f"Timings: {timings}"]

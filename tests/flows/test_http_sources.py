@@ -55,3 +55,18 @@ def test_retries_save_a_flaky_feed_and_a_dead_one_fails_alone(run_ingest, lake_q
         ("flaky", 3),
         ("wires", 5),
     ]
+
+
+def test_a_run_whose_every_source_fails_is_a_failed_flow_run(run_ingest, lake_query) -> None:
+    from flows.ingest import SourceUnreadable
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/down.rss"
+    try:
+        with pytest.raises(SourceUnreadable, match="every source failed"):
+            run_ingest({"name": "down", "kind": "http", "urls": [url]})
+    finally:
+        server.shutdown()
+    assert lake_query("select status from runs") == [("failed",)]
+    assert lake_query("select count(*) from rejected where stage = 'read'") == [(1,)]
