@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,10 +12,10 @@ from tasks import lake
 from tasks.report_html import CHARTS, build_report, cell_text, report_data
 from tasks.schema import ARTICLES, MENTIONS, PLACES, QUOTES
 from tasks.views import load_views, register_views
+from tests.browser import screenshot
 
 pytestmark = pytest.mark.unit
 
-CHROMIUM = Path("/usr/bin/chromium")
 PEOPLE = [
     "Donald Trump",
     "Vladimir Putin",
@@ -199,35 +197,11 @@ def test_cell_text_formats_dates_lists_and_nulls() -> None:
 
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(small_lake: lake.LakeLocation, tmp_path: Path) -> None:
-    if not CHROMIUM.exists() and not shutil.which("chromium"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium not found")
-        pytest.skip("chromium not installed")
     con = lake.connect(small_lake, read_only=True)
     try:
         paths = build_report(con, tmp_path / "out")
     finally:
         con.close()
     shot = Path(os.environ.get("NEWSLAKE_REPORT_SHOT", tmp_path / "report.png"))
-    subprocess.run(
-        [
-            str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            "--window-size=1280,2000",
-            f"--screenshot={shot}",
-            paths["report"].as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    data = shot.read_bytes()
+    data = screenshot(paths["report"], shot, size="1280,2000")
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
