@@ -296,7 +296,11 @@ def _drop(table: pa.Table, column: str, values: set[Any]) -> pa.Table:
 
 
 def reject_failed_rows(
-    tables: dict[str, pa.Table], outcome: Outcome, run_id: str, rejected_at: datetime
+    tables: dict[str, pa.Table],
+    outcome: Outcome,
+    run_id: str,
+    rejected_at: datetime,
+    frames: dict[str, pa.Table] | None = None,
 ) -> tuple[dict[str, pa.Table], list[dict[str, Any]]]:
     """Move rows that failed row-level expectations (and their articles' children) to rejected.
 
@@ -323,7 +327,8 @@ def reject_failed_rows(
     dead_articles: dict[str, Failure] = {}
     dead_raw: dict[str, Failure] = {}
     dead_rows: dict[str, dict[Any, Failure]] = {}
-    frames = validation_frames(tables)
+    # the frames the outcome's row indices point into
+    frames = frames if frames is not None else validation_frames(tables)
     for failure in outcome.failures:
         if failure.level != "row":
             continue
@@ -416,12 +421,11 @@ def validate_batch(
     from tasks.schema import REJECTED, VALIDATION_RESULTS
 
     at = at or datetime.now(UTC)
-    outcome = validator.validate(
-        validation_frames(result.tables), batch_parameters(result.tables, at)
-    )
+    frames = validation_frames(result.tables)
+    outcome = validator.validate(frames, batch_parameters(result.tables, at))
     raise_for_batch_failures(outcome)
     before = result.tables["articles"].num_rows if "articles" in result.tables else 0
-    tables, rejected = reject_failed_rows(result.tables, outcome, run_id, at)
+    tables, rejected = reject_failed_rows(result.tables, outcome, run_id, at, frames)
     new_rejected = pa.Table.from_pylist(rejected, schema=REJECTED)
     previous = tables.get("rejected")
     tables["rejected"] = (
