@@ -23,18 +23,6 @@ BUSY_EXIT = 3  # another run holds the lake's writer lock
 app = typer.Typer(help="newslake: a news-article data lake on DuckLake.", no_args_is_help=True)
 console = Console(stderr=True)
 
-_EXTENSION_KINDS = {
-    ".csv": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".html": "html",
-    ".htm": "html",
-    ".rss": "feed",
-    ".atom": "feed",
-    ".xml": "feed",
-    ".txt": "files",
-}
-
 
 class OutputFormat(StrEnum):
     table = "table"
@@ -52,8 +40,11 @@ def resolve_source(value: str, settings: Settings) -> SourceSpec:
     path = Path(value)
     if not path.exists():
         raise typer.BadParameter(f"no configured source or path named {value!r}")
+    from tasks.sources import source_from_path
+
+    # the sources module owns which reader an extension gets
+    kind = source_from_path(value).kind
     name = path.name if path.is_dir() else path.stem
-    kind = "folder" if path.is_dir() else _EXTENSION_KINDS.get(path.suffix.lower(), "files")
     return SourceSpec(name=name, kind=kind, path=str(path))  # type: ignore[arg-type]
 
 
