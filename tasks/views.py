@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -26,18 +27,22 @@ def view_sql(name: str, select: str) -> str:
 
 
 def register_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) -> list[str]:
-    """Create or replace the views whose definition changed, in one transaction; return them."""
+    """Create or replace the views whose definition changed, in one transaction; return them.
+
+    DuckDB stores a view's SQL re-rendered, so each view carries the hash of its file's select as
+    its comment, and a view is unchanged when that hash is."""
     current = dict(
         con.execute(
-            "select view_name, sql from duckdb_views() where database_name = current_database()"
+            "select view_name, comment from duckdb_views() where database_name = current_database()"
         ).fetchall()
     )
-    changed = [(n, s) for n, s in views if _normalise(current.get(n)) != _normalise(view_sql(n, s))]
+    changed = [(n, s) for n, s in views if current.get(n) != definition_hash(s)]
     if changed:
         con.execute("begin")
         try:
             for name, select in changed:
                 con.execute(view_sql(name, select))
+                con.execute(f"comment on view {name} is '{definition_hash(select)}'")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -45,5 +50,6 @@ def register_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]])
     return [name for name, _ in changed]
 
 
-def _normalise(sql: str | None) -> str:
-    return " ".join((sql or "").lower().rstrip(";").split())
+def definition_hash(text: str) -> str:
+    """Return a short hash of a definition, kept as its object's comment to spot changes."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
