@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT)]
 
 import duckdb  # noqa: E402
 
-from tasks import lake  # noqa: E402
+from tasks import lake, summaries  # noqa: E402
 from tasks.views import load_views, register_views  # noqa: E402
 
 TARGET_MS = 100.0
@@ -55,7 +55,7 @@ FILL = {
             timestamptz '2026-01-01 00:00:00+00' + to_minutes(cast(i // 100 as integer))
                 as ingested_at,
             'bench' as run_id
-        from range({n}) as t (i)
+        from range({start}, {n}) as t (i)
     """,
     "raw_documents": """
         select
@@ -63,14 +63,14 @@ FILL = {
             'source-' || (i % 20) as source,
             'a' || i as article_id,
             false as is_duplicate
-        from range({n}) as t (i)
+        from range({start}, {n}) as t (i)
         union all
         select 'd' || i, 'source-' || (i % 20), 'a' || i, true
-        from range(0, {n}, 100) as t (i)
+        from range({start}, {n}, 100) as t (i)
     """,
     "rejected": """
         select 'x' || i as rejected_id, 'source-' || (i % 20) as source, 'empty' as reason
-        from range({n} // 200) as t (i)
+        from range({start} // 200, {n} // 200) as t (i)
     """,
     "mentions": """
         select
@@ -80,7 +80,7 @@ FILL = {
             {label} || ':' || entity as entity_id,
             'Entity ' || entity as canonical_name,
             'Entity ' || entity as text
-        from (select i, {zipf_entity} as entity from range({n} * 35) as t (i))
+        from (select i, {zipf_entity} as entity from range({start} * 35, {n} * 35) as t (i))
     """,
     "places": """
         select
@@ -92,7 +92,7 @@ FILL = {
             'Place ' || country || '-' || (i % 7) as name,
             case when i % 10 < 6 then (country * 37 % 140) - 70 + (i % 7) * 0.1 end as latitude,
             case when i % 10 < 6 then (country * 71 % 340) - 170 + (i % 7) * 0.1 end as longitude
-        from (select i, {zipf_country} as country from range({n} * 13) as t (i))
+        from (select i, {zipf_country} as country from range({start} * 13, {n} * 13) as t (i))
     """,
     "quotes": """
         select
@@ -101,20 +101,51 @@ FILL = {
             repeat('word ', cast(5 + i % 40 as integer)) as quote_text,
             case when i % 10 < 7 then 'PERSON:' || (entity - entity % 10) end
                 as speaker_entity_id
-        from (select i, {zipf_entity} as entity from range({n} * 2) as t (i))
+        from (select i, {zipf_entity} as entity from range({start} * 2, {n} * 2) as t (i))
     """,
 }
 
 
-def build_lake(con: duckdb.DuckDBPyConnection, n: int) -> None:
-    """Fill an empty lake with n synthetic articles and their extracted rows, in one commit."""
+def fill(con: duckdb.DuckDBPyConnection, start: int, n: int) -> None:
+    """Insert synthetic articles start..n-1 and their extracted rows, in the open transaction."""
+    for table, select in FILL.items():
+        sql = select.format(
+            start=start, n=n, label=LABEL, zipf_entity=ZIPF_ENTITY, zipf_country=ZIPF_COUNTRY
+        )
+        con.execute(f"insert into {table} by name {sql}")
+
+
+def build_lake(con: duckdb.DuckDBPyConnection, n: int) -> float:
+    """Fill an empty lake with n synthetic articles in one commit; return the summaries' share."""
     con.execute("select setseed(0.42)")
     con.execute("begin")
-    for table, select in FILL.items():
-        sql = select.format(n=n, label=LABEL, zipf_entity=ZIPF_ENTITY, zipf_country=ZIPF_COUNTRY)
-        con.execute(f"insert into {table} by name {sql}")
+    fill(con, 0, n)
     lake.refresh_entities(con, None)
+    start = time.perf_counter()
+    summaries.rebuild_summaries(con)
+    rebuild_s = time.perf_counter() - start
     con.execute("commit")
+    return rebuild_s
+
+
+def time_commit(con: duckdb.DuckDBPyConnection, start: int, size: int, days: int) -> float:
+    """Commit `size` more articles published over the lake's last `days` days; return the
+    seconds spent updating the summaries."""
+    con.execute("begin")
+    fill(con, start, start + size)
+    con.execute(
+        "update articles set published_at = timestamptz '2025-12-31 00:00:00+00' "
+        f"- to_days(cast(hash(article_id) % {days} as integer)) "
+        f"where cast(substr(article_id, 2) as integer) >= {start}"
+    )
+    ids = con.execute(
+        f"select article_id from articles where cast(substr(article_id, 2) as integer) >= {start}"
+    ).to_arrow_table()
+    began = time.perf_counter()
+    summaries.refresh_summaries(con, ids)
+    elapsed = time.perf_counter() - began
+    con.execute("commit")
+    return elapsed
 
 
 def typical_queries(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -167,12 +198,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=500, help="articles in the timed commits")
     parser.add_argument("--skip-full", nargs="*", default=[], help="marts not to scan whole")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as root:
         con = lake.connect(lake.LakeLocation.local(root))
         start = time.perf_counter()
-        build_lake(con, args.articles)
+        rebuild_s = build_lake(con, args.articles)
         register_views(con, load_views())
         counts = lake.table_counts(con)
         print(
@@ -181,7 +213,11 @@ def main() -> None:
                 f"{name} {counts[name]:,}"
                 for name in ("articles", "mentions", "entities", "places", "quotes")
             )
+            + f"; summaries rebuilt in {rebuild_s:.1f} s"
         )
+        for label, days in (("the latest day", 1), ("a whole year (backfill)", 365)):
+            took = time_commit(con, args.articles + 1000 * days, args.batch, days)
+            print(f"summary upkeep of a {args.batch}-article commit over {label}: {took:.2f} s")
         queries = typical_queries(con)
         print(f"\n{'mart':<28} {'full ms':>9} {'x target':>9} {'typical ms':>11} {'x target':>9}")
         for mart, typical in queries.items():

@@ -26,6 +26,11 @@ def replace_extraction(con: Any, children: dict, fields: Any) -> None:
     lake.replace_extraction(con, children, fields)
 
 
+@task(cache_policy=NO_CACHE)
+def rebuild_summaries(con: Any) -> None:
+    lake.rebuild_summaries(con)
+
+
 @flow(name="extract")
 def reextract(
     lake_path: str = "lake",
@@ -48,6 +53,10 @@ def reextract(
             children, fields = extract_articles(nlp, batch, n_process)
             replace_extraction(con, children, fields)
             articles += batch.num_rows
+        if everything and articles:
+            # re-extraction subtracted old counts exactly; first/last dates and samples of the
+            # additive summaries are made exact again here
+            rebuild_summaries(con)
         counts = lake.table_counts(con)
         con.close()
     logger.info("re-extracted %d articles", articles)

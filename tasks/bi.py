@@ -26,7 +26,7 @@ def extension_paths() -> dict[str, Path]:
 def init_statements(location: LakeLocation) -> list[str]:
     """Return the statements that load the extensions from files and attach the lake read-only."""
     loads = [f"load '{path}'" for path in extension_paths().values()]
-    return [*loads, location.attach_sql(read_only=True), f"use {ALIAS}"]
+    return [*loads, location.attach_sql(reader_copy=True), f"use {ALIAS}"]
 
 
 def init_sql(location: LakeLocation) -> str:
@@ -36,7 +36,7 @@ def init_sql(location: LakeLocation) -> str:
 
 def direct_database(location: LakeLocation) -> str:
     """Return the database path that opens the lake itself (extensions installed beforehand)."""
-    return f"ducklake:{location.catalog}"
+    return f"ducklake:{location.reader_catalog}"
 
 
 def install_sql() -> str:
@@ -76,7 +76,7 @@ def connection_recipes(location: LakeLocation) -> dict[str, str]:
             "con = duckdb.connect(config={'autoinstall_known_extensions': False})\n"
             f"for name in {EXTENSIONS!r}:\n"
             "    duckdb_extensions.import_extension(name, con=con)\n"
-            f"con.execute({location.attach_sql(read_only=True)!r})\n"
+            f"con.execute({location.attach_sql(reader_copy=True)!r})\n"
             f"con.execute('use {ALIAS}')\n"
             "print(con.sql('select count(*) from stg_articles'))\n"
         ),

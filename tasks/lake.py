@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +18,7 @@ import duckdb
 import duckdb_extensions
 import pyarrow as pa
 
+from tasks import summaries
 from tasks.schema import (
     ALL_TABLES,
     BATCH_TABLES,
@@ -50,12 +56,26 @@ class LakeLocation:
         return cls(catalog=catalog or local.catalog, data_path=data_path or local.data_path)
 
     @property
+    def reader_catalog(self) -> str:
+        """Return the catalog BI readers attach: a SQLite catalog's read-only copy, else itself.
+
+        SQLite inside sqlite_scanner waits for a lock in whole seconds, so a reader that met a
+        commit in progress would stall for 1 s. Commits replace the copy whole (write, then
+        rename), and nothing writes into it, so its readers never wait for a lock."""
+        if not self.catalog.startswith("sqlite:"):
+            return self.catalog
+        return f"sqlite:{reader_copy_path(Path(self.catalog.removeprefix('sqlite:')))}"
+
+    @property
     def root_hint(self) -> str:
         """Return where the lake lives, for people: the catalog file or URL."""
         return self.catalog.removeprefix("sqlite:")
 
-    def attach_sql(self, read_only: bool = False) -> str:
-        """Return the ATTACH statement a DuckDB client runs to open the lake."""
+    def attach_sql(self, read_only: bool = False, reader_copy: bool = False) -> str:
+        """Return the ATTACH statement a DuckDB client runs to open the lake (a BI reader: its
+        catalog's read-only copy)."""
+        if reader_copy:
+            return f"attach 'ducklake:{self.reader_catalog}' as {ALIAS} (READ_ONLY)"
         options = (
             "READ_ONLY"
             if read_only
@@ -64,13 +84,64 @@ class LakeLocation:
         return f"attach 'ducklake:{self.catalog}' as {ALIAS} ({options})"
 
 
+def reader_copy_path(catalog: Path) -> Path:
+    """Return where a SQLite catalog's read-only copy for BI readers lives: beside it."""
+    return catalog.with_name(f"{catalog.stem}-readonly{catalog.suffix}")
+
+
+def refresh_reader_copy(catalog: str) -> Path | None:
+    """Replace a SQLite catalog's read-only copy with a fresh one; None for other catalogs.
+
+    The copy is written under a temporary name with SQLite's backup API (a consistent snapshot
+    even if a writer commits meanwhile) and renamed over the old one: a reader that has the old
+    file open keeps reading the old snapshot, the next one opens the new file. Data files are
+    shared; commits never delete them (only `ducklake_cleanup_old_files` would)."""
+    if not catalog.startswith("sqlite:"):
+        return None
+    source = Path(catalog.removeprefix("sqlite:"))
+    if not source.exists():
+        return None
+    target = reader_copy_path(source)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    try:
+        with (
+            closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as origin,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            origin.backup(copy)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def refresh_reader_copy_of(con: duckdb.DuckDBPyConnection) -> None:
+    """Refresh the read-only copy of the catalog this writer connection has attached."""
+    row = con.execute(
+        "select path from duckdb_databases() where database_name = ?", [ALIAS]
+    ).fetchone()
+    if row and row[0]:
+        refresh_reader_copy(str(row[0]))
+
+
+def commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the open transaction, then let BI readers see it."""
+    con.execute("commit")
+    refresh_reader_copy_of(con)
+
+
 def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Return an in-memory DuckDB connection with the lake attached and in use."""
     if not read_only and location.catalog.startswith("sqlite:"):
         Path(location.catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
         Path(location.data_path).mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            # an in-memory database has nowhere to spill by default: big aggregates would fail
+            "temp_directory": str(Path(tempfile.gettempdir()) / "newslake-duckdb"),
+        }
     )
     for name in EXTENSIONS:
         duckdb_extensions.import_extension(name, con=con)
@@ -79,6 +150,9 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
     con.execute(f"use {ALIAS}")
     if not read_only:
         ensure_tables(con)
+        summaries.prepare(con)
+        # also catches up after a writer that died between a commit and its copy
+        refresh_reader_copy_of(con)
     return con
 
 
@@ -170,14 +244,31 @@ def commit_batch(
     """Write a batch to every table in one transaction; readers see all of it or none."""
     con.execute("begin")
     try:
+        new_ids = new_article_ids(con, tables.get("articles"))
         added = insert_tables(con, tables)
         insert_state(con, state)
         refresh_entities(con, tables.get("mentions"))
-        con.execute("commit")
+        summaries.refresh_summaries(con, new_ids)
+        commit(con)
     except BaseException:
         con.execute("rollback")
         raise
     return added
+
+
+def new_article_ids(con: duckdb.DuckDBPyConnection, articles: pa.Table | None) -> pa.Table:
+    """Return the ids of these articles that the lake does not hold yet."""
+    if articles is None or articles.num_rows == 0:
+        return pa.table({"article_id": pa.array([], pa.string())})
+    schema, key = BATCH_TABLES["articles"]
+    con.register("candidate_articles", articles.cast(schema).select([key]))
+    try:
+        return con.execute(
+            "select distinct article_id from candidate_articles "
+            "where article_id not in (select article_id from articles)"
+        ).to_arrow_table()
+    finally:
+        con.unregister("candidate_articles")
 
 
 def index_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, bytes | None, str | None]]:
@@ -232,6 +323,7 @@ def replace_extraction(
             "select entity_id from mentions "
             "where article_id in (select article_id from batch_fields)"
         ).to_arrow_table()
+        subtract = summaries.old_contributions(con, article_fields)
         for name in EXTRACTED_TABLES:
             con.execute(
                 f"delete from {name} where article_id in (select article_id from batch_fields)"
@@ -244,12 +336,24 @@ def replace_extraction(
         new = tables.get("mentions")
         touched = [previous] + ([new.select(["entity_id"])] if new is not None else [])
         refresh_entities(con, pa.concat_tables(touched))
-        con.execute("commit")
+        summaries.refresh_summaries(con, article_fields, subtract)
+        commit(con)
     except BaseException:
         con.execute("rollback")
         raise
     finally:
         con.unregister("batch_fields")
+
+
+def rebuild_summaries(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every summary table from all articles, in one transaction."""
+    con.execute("begin")
+    try:
+        summaries.rebuild_summaries(con)
+        commit(con)
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def load_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
@@ -292,6 +396,7 @@ def record_run(
         con.execute("insert into runs by name select * from new_run")
     finally:
         con.unregister("new_run")
+    refresh_reader_copy_of(con)
 
 
 def read_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, pa.Table]:

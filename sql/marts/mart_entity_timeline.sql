@@ -1,74 +1,14 @@
 -- Each named entity per day: mentions, articles, the mean tone of those articles and the (up to)
 -- three people, organisations or places named with it in most of that day's articles (ties by
 -- name).
-with
-
-article_entities as (
-    select
-        mentions.entity_id,
-        mentions.label,
-        mentions.article_id,
-        articles.published_date,
-        articles.tone,
-        count(*) as mentions
-    from stg_mentions as mentions
-    inner join stg_articles as articles on mentions.article_id = articles.article_id
-    where articles.published_date is not null
-    group by all
-),
-
-entity_days as (
-    select
-        entity_id,
-        published_date,
-        sum(mentions) as mentions,
-        count(*) as articles,
-        avg(tone) as avg_tone
-    from article_entities
-    group by all
-),
-
-co_mention_counts as (
-    select
-        article_entities.entity_id,
-        article_entities.published_date,
-        other_entities.entity_id as other_entity_id,
-        count(*) as articles
-    from article_entities
-    inner join article_entities as other_entities
-        on
-            article_entities.article_id = other_entities.article_id
-            and article_entities.entity_id != other_entities.entity_id
-    where other_entities.label in ('PERSON', 'ORG', 'GPE', 'LOC')
-    group by all
-),
-
-co_mentions as (
-    select
-        co_mention_counts.entity_id,
-        co_mention_counts.published_date,
-        list(
-            entities.canonical_name
-            order by co_mention_counts.articles desc, entities.canonical_name asc
-        )[1:3] as top_co_mentions
-    from co_mention_counts
-    inner join stg_entities as entities
-        on co_mention_counts.other_entity_id = entities.entity_id
-    group by all
-)
-
 select
-    entity_days.entity_id,
+    timeline.entity_id,
     entities.canonical_name,
     entities.label,
-    entity_days.published_date,
-    entity_days.mentions,
-    entity_days.articles,
-    entity_days.avg_tone,
-    coalesce(co_mentions.top_co_mentions, []) as top_co_mentions
-from entity_days
-inner join stg_entities as entities on entity_days.entity_id = entities.entity_id
-left join co_mentions
-    on
-        entity_days.entity_id = co_mentions.entity_id
-        and entity_days.published_date = co_mentions.published_date
+    timeline.published_date,
+    timeline.mentions,
+    timeline.articles,
+    timeline.avg_tone,
+    timeline.top_co_mentions
+from sum_entity_timeline as timeline
+left join stg_entities as entities on timeline.entity_id = entities.entity_id

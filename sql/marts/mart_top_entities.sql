@@ -14,30 +14,22 @@ windows as (
     select unnest([7, 30]) as window_days
 ),
 
-entity_articles as (
-    select distinct
-        mentions.entity_id,
-        mentions.article_id,
-        articles.published_date
-    from stg_mentions as mentions
-    inner join stg_articles as articles on mentions.article_id = articles.article_id
-    where mentions.label in ('PERSON', 'ORG', 'GPE', 'LOC')
-),
-
 window_counts as (
     select
         windows.window_days,
-        entity_articles.entity_id,
-        count(*) filter (
-            where entity_articles.published_date > latest.latest_date - windows.window_days
-        ) as articles,
-        count(*) filter (
-            where entity_articles.published_date <= latest.latest_date - windows.window_days
-        ) as previous_articles
-    from entity_articles
+        entity_days.entity_id,
+        cast(coalesce(sum(entity_days.articles) filter (
+            where entity_days.published_date > latest.latest_date - windows.window_days
+        ), 0) as bigint) as articles,
+        cast(coalesce(sum(entity_days.articles) filter (
+            where entity_days.published_date <= latest.latest_date - windows.window_days
+        ), 0) as bigint) as previous_articles
+    from sum_entity_days as entity_days
     cross join windows
     cross join latest
-    where entity_articles.published_date > latest.latest_date - 2 * windows.window_days
+    where
+        entity_days.label in ('PERSON', 'ORG', 'GPE', 'LOC')
+        and entity_days.published_date > latest.latest_date - 2 * windows.window_days
     group by all
 )
 
