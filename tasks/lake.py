@@ -139,8 +139,9 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
         config={
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
-            # an in-memory database has nowhere to spill by default: big aggregates would fail
-            "temp_directory": str(Path(tempfile.gettempdir()) / "newslake-duckdb"),
+            # an in-memory database has nowhere to spill by default: big aggregates would fail.
+            # DuckDB creates it only when it spills, and removes it on close.
+            "temp_directory": str(Path(tempfile.gettempdir()) / f"newslake-{uuid.uuid4().hex}"),
         }
     )
     for name in EXTENSIONS:

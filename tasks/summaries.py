@@ -121,7 +121,8 @@ def ensure_summaries(con: duckdb.DuckDBPyConnection, summaries: list[Summary]) -
             con.execute(f"drop table if exists {summary.name}")
             con.execute(f"create table {summary.name} as {summary.select}")
             con.execute(f"comment on table {summary.name} is '{summary.definition_hash}'")
-        rebuild_summaries(con, stale)
+        if con.execute("select count(*) from stg_articles").fetchone() != (0,):
+            rebuild_summaries(con, stale)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -264,6 +265,8 @@ def _merge(
     else:
         source = summary.select
     con.execute(f"create or replace temp table delta as {source}")
+    if con.execute("select count(*) from temp.delta").fetchone() == (0,):
+        return
     merged = ", ".join(_merge_expression(c, rule) for c, rule in rules.items())
     join = " and ".join(f"t.{k} = d.{k}" for k in summary.key)
     counts = [c for c, rule in rules.items() if rule == "sum"]
