@@ -374,8 +374,6 @@ def bi(
 
     settings = Settings()
     location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
-    if not Path(location.reader_catalog.removeprefix("sqlite:")).exists():
-        lakes.refresh_reader_copy(location.catalog)  # a lake last written by an older newslake
     for name, recipe in connection_recipes(location).items():
         Console().rule(name)
         typer.echo(recipe)

@@ -31,6 +31,11 @@ def rebuild_summaries(con: Any) -> None:
     lake.rebuild_summaries(con)
 
 
+@task(cache_policy=NO_CACHE)
+def refresh_pending_summaries(con: Any) -> int:
+    return lake.refresh_pending_summaries(con)
+
+
 @flow(name="extract")
 def reextract(
     lake_path: str = "lake",
@@ -55,8 +60,10 @@ def reextract(
             articles += batch.num_rows
         if everything and articles:
             # re-extraction subtracted old counts exactly; first/last dates and samples of the
-            # additive summaries are made exact again here
+            # additive summaries are made exact again here, and pending days recomputed
             rebuild_summaries(con)
+        elif articles:
+            refresh_pending_summaries(con)
         counts = lake.table_counts(con)
         con.close()
     logger.info("re-extracted %d articles", articles)

@@ -189,6 +189,8 @@ def ingest(
             else ("partial" if errors else "completed")
         )
         error_text = "; ".join(f"{name}: {text}" for name, text in errors.items()) or None
+        if run.batches_committed:
+            steps.refresh_pending_summaries(con)  # days a backfill's commits left to the end
         record_run(con, run, status, error_text)
         steps.register_views(con)
         published = (

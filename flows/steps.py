@@ -83,6 +83,11 @@ def commit(
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def refresh_pending_summaries(con: duckdb.DuckDBPyConnection) -> int:
+    return lake.refresh_pending_summaries(con)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def register_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return views.register_views(con, views.load_views())
 

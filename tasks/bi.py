@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.lake import ALIAS, EXTENSIONS, LakeLocation
+from tasks.lake import ALIAS, LakeLocation, extensions_for
 
 
 def extension_path(name: str) -> Path:
@@ -18,15 +18,16 @@ def extension_path(name: str) -> Path:
     return root / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
 
 
-def extension_paths() -> dict[str, Path]:
-    """Return the ducklake and sqlite extension files, by extension name."""
-    return {name: extension_path(name) for name in EXTENSIONS}
+def extension_paths(catalog: str = "sqlite:") -> dict[str, Path]:
+    """Return the extension files a lake with this catalog needs (ducklake, sqlite, and postgres
+    for a PostgreSQL catalog), by extension name."""
+    return {name: extension_path(name) for name in extensions_for(catalog)}
 
 
 def init_statements(location: LakeLocation) -> list[str]:
     """Return the statements that load the extensions from files and attach the lake read-only."""
-    loads = [f"load '{path}'" for path in extension_paths().values()]
-    return [*loads, location.attach_sql(reader_copy=True), f"use {ALIAS}"]
+    loads = [f"load '{path}'" for path in extension_paths(location.catalog).values()]
+    return [*loads, location.attach_sql(read_only=True), f"use {ALIAS}"]
 
 
 def init_sql(location: LakeLocation) -> str:
@@ -36,12 +37,12 @@ def init_sql(location: LakeLocation) -> str:
 
 def direct_database(location: LakeLocation) -> str:
     """Return the database path that opens the lake itself (extensions installed beforehand)."""
-    return f"ducklake:{location.reader_catalog}"
+    return f"ducklake:{location.catalog}"
 
 
-def install_sql() -> str:
+def install_sql(catalog: str = "sqlite:") -> str:
     """Return the one-time statements that install the wheel's extensions into ~/.duckdb."""
-    return "\n".join(f"install '{path}';" for path in extension_paths().values())
+    return "\n".join(f"install '{path}';" for path in extension_paths(catalog).values())
 
 
 def superset_engine_params() -> dict[str, object]:
@@ -59,7 +60,10 @@ def connection_recipes(location: LakeLocation) -> dict[str, str]:
     init = init_sql(location)
     one_line = " ".join(init.splitlines())
     statements = "".join(f"        {s!r},\n" for s in init_statements(location))
-    paths = "\n".join(f"--   {name}: {path}" for name, path in extension_paths().items())
+    names = extensions_for(location.catalog)
+    paths = "\n".join(
+        f"--   {name}: {path}" for name, path in extension_paths(location.catalog).items()
+    )
     return {
         "extensions": f"-- extension files in the duckdb_extensions wheels (no INSTALL):\n{paths}",
         "init_sql": init,
@@ -69,14 +73,14 @@ def connection_recipes(location: LakeLocation) -> dict[str, str]:
             "# or, once the extensions are installed (install_sql), open the lake itself:\n"
             f"duckdb -readonly '{direct_database(location)}'"
         ),
-        "install_sql": install_sql(),
+        "install_sql": install_sql(location.catalog),
         "python": (
             "import duckdb\n"
             "import duckdb_extensions\n\n"
             "con = duckdb.connect(config={'autoinstall_known_extensions': False})\n"
-            f"for name in {EXTENSIONS!r}:\n"
+            f"for name in {names!r}:\n"
             "    duckdb_extensions.import_extension(name, con=con)\n"
-            f"con.execute({location.attach_sql(reader_copy=True)!r})\n"
+            f"con.execute({location.attach_sql(read_only=True)!r})\n"
             f"con.execute('use {ALIAS}')\n"
             "print(con.sql('select count(*) from stg_articles'))\n"
         ),
@@ -100,7 +104,7 @@ def connection_recipes(location: LakeLocation) -> dict[str, str]:
         "superset": (
             "# once, on the Superset host, as the user Superset runs as:\n"
             'python -c "import duckdb_extensions as d; '
-            f'[d.import_extension(n) for n in {EXTENSIONS!r}]"\n'
+            f'[d.import_extension(n) for n in {names!r}]"\n'
             "# SQLAlchemy URI:\n"
             f"duckdb:///{direct_database(location)}\n"
             "# Advanced > Other > Engine Parameters:\n"

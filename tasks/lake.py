@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,26 +53,12 @@ class LakeLocation:
         return cls(catalog=catalog or local.catalog, data_path=data_path or local.data_path)
 
     @property
-    def reader_catalog(self) -> str:
-        """Return the catalog BI readers attach: a SQLite catalog's read-only copy, else itself.
-
-        SQLite inside sqlite_scanner waits for a lock in whole seconds, so a reader that met a
-        commit in progress would stall for 1 s. Commits replace the copy whole (write, then
-        rename), and nothing writes into it, so its readers never wait for a lock."""
-        if not self.catalog.startswith("sqlite:"):
-            return self.catalog
-        return f"sqlite:{reader_copy_path(Path(self.catalog.removeprefix('sqlite:')))}"
-
-    @property
     def root_hint(self) -> str:
         """Return where the lake lives, for people: the catalog file or URL."""
         return self.catalog.removeprefix("sqlite:")
 
-    def attach_sql(self, read_only: bool = False, reader_copy: bool = False) -> str:
-        """Return the ATTACH statement a DuckDB client runs to open the lake (a BI reader: its
-        catalog's read-only copy)."""
-        if reader_copy:
-            return f"attach 'ducklake:{self.reader_catalog}' as {ALIAS} (READ_ONLY)"
+    def attach_sql(self, read_only: bool = False) -> str:
+        """Return the ATTACH statement a DuckDB client runs to open the lake."""
         options = (
             "READ_ONLY"
             if read_only
@@ -84,50 +67,9 @@ class LakeLocation:
         return f"attach 'ducklake:{self.catalog}' as {ALIAS} ({options})"
 
 
-def reader_copy_path(catalog: Path) -> Path:
-    """Return where a SQLite catalog's read-only copy for BI readers lives: beside it."""
-    return catalog.with_name(f"{catalog.stem}-readonly{catalog.suffix}")
-
-
-def refresh_reader_copy(catalog: str) -> Path | None:
-    """Replace a SQLite catalog's read-only copy with a fresh one; None for other catalogs.
-
-    The copy is written under a temporary name with SQLite's backup API (a consistent snapshot
-    even if a writer commits meanwhile) and renamed over the old one: a reader that has the old
-    file open keeps reading the old snapshot, the next one opens the new file. Data files are
-    shared; commits never delete them (only `ducklake_cleanup_old_files` would)."""
-    if not catalog.startswith("sqlite:"):
-        return None
-    source = Path(catalog.removeprefix("sqlite:"))
-    if not source.exists():
-        return None
-    target = reader_copy_path(source)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
-    try:
-        with (
-            closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as origin,
-            closing(sqlite3.connect(partial)) as copy,
-        ):
-            origin.backup(copy)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
-
-
-def refresh_reader_copy_of(con: duckdb.DuckDBPyConnection) -> None:
-    """Refresh the read-only copy of the catalog this writer connection has attached."""
-    row = con.execute(
-        "select path from duckdb_databases() where database_name = ?", [ALIAS]
-    ).fetchone()
-    if row and row[0]:
-        refresh_reader_copy(str(row[0]))
-
-
-def commit(con: duckdb.DuckDBPyConnection) -> None:
-    """Commit the open transaction, then let BI readers see it."""
-    con.execute("commit")
-    refresh_reader_copy_of(con)
+def extensions_for(catalog: str) -> tuple[str, ...]:
+    """Return the DuckDB extensions a lake with this catalog needs."""
+    return (*EXTENSIONS, "postgres_scanner") if catalog.startswith("postgres:") else EXTENSIONS
 
 
 def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -144,7 +86,7 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
             "temp_directory": str(Path(tempfile.gettempdir()) / f"newslake-{uuid.uuid4().hex}"),
         }
     )
-    for name in EXTENSIONS:
+    for name in extensions_for(location.catalog):
         duckdb_extensions.import_extension(name, con=con)
     con.execute("set TimeZone = 'UTC'")
     con.execute(location.attach_sql(read_only))
@@ -152,8 +94,7 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
     if not read_only:
         ensure_tables(con)
         summaries.prepare(con)
-        # also catches up after a writer that died between a commit and its copy
-        refresh_reader_copy_of(con)
+        refresh_pending_summaries(con)  # left by a run that stopped before its end
     return con
 
 
@@ -249,8 +190,8 @@ def commit_batch(
         added = insert_tables(con, tables)
         insert_state(con, state)
         refresh_entities(con, tables.get("mentions"))
-        summaries.refresh_summaries(con, new_ids)
-        commit(con)
+        summaries.refresh_summaries(con, new_ids, defer_over=summaries.REFRESH_NOW_ARTICLES)
+        con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
@@ -337,8 +278,10 @@ def replace_extraction(
         new = tables.get("mentions")
         touched = [previous] + ([new.select(["entity_id"])] if new is not None else [])
         refresh_entities(con, pa.concat_tables(touched))
-        summaries.refresh_summaries(con, article_fields, subtract)
-        commit(con)
+        summaries.refresh_summaries(
+            con, article_fields, subtract, defer_over=summaries.REFRESH_NOW_ARTICLES
+        )
+        con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
@@ -346,12 +289,27 @@ def replace_extraction(
         con.unregister("batch_fields")
 
 
+def refresh_pending_summaries(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute the summary days that big commits left pending, in one transaction; return how
+    many days were pending."""
+    if not summaries.has_pending(con):
+        return 0
+    con.execute("begin")
+    try:
+        days = summaries.refresh_pending(con)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return days
+
+
 def rebuild_summaries(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every summary table from all articles, in one transaction."""
     con.execute("begin")
     try:
         summaries.rebuild_summaries(con)
-        commit(con)
+        con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
@@ -397,7 +355,6 @@ def record_run(
         con.execute("insert into runs by name select * from new_run")
     finally:
         con.unregister("new_run")
-    refresh_reader_copy_of(con)
 
 
 def read_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, pa.Table]:

@@ -32,6 +32,10 @@ SQL_DIR = views.SQL_DIR / "summaries"
 SCOPE_VIEW = "scope_articles"
 MAX_DATA_FILES = 24  # a summary with more data files than this is compacted in the commit
 REBUILD_ARTICLES = 20_000  # articles per span of days when a summary by day is rebuilt
+# A commit whose days hold more articles than this (a backfill into a big lake) leaves them to
+# `refresh_pending`, run at the end of the run, instead of recomputing them batch after batch.
+REFRESH_NOW_ARTICLES = 20_000
+PENDING = "summary_pending_days"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     all_views = views.load_views()
     views.register_views(con, [(n, s) for n, s in all_views if n.startswith("stg_")])
     ensure_summaries(con, load_summaries())
+    con.execute(f"create table if not exists {PENDING} (summary varchar, published_date date)")
     views.register_views(con, all_views)
 
 
@@ -142,15 +147,42 @@ def rebuild_summaries(
             _scope(con, "true")
             con.execute(f"insert into {summary.name} by name {summary.select}")
             continue
-        for days in _day_spans(con, "true"):
+        for days, _ in _day_spans(con, "true"):
             _scope_days(con, days)
             con.execute(f"insert into {summary.name} by name {summary.select}")
+        _clear_pending(con, summary.name)
     con.execute(f"drop view if exists temp.{SCOPE_VIEW}")
 
 
-def _day_spans(con: duckdb.DuckDBPyConnection, where: str) -> Iterator[pa.Table]:
+def refresh_pending(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute the days that commits left pending, in the caller's transaction; return them."""
+    pending = 0
+    for summary in (s for s in load_summaries() if s.by_day):
+        where = (
+            f"published_date in (select published_date from {PENDING} "
+            f"where summary = '{summary.name}')"
+        )
+        for days, _ in _day_spans(con, where):
+            _recompute_days(con, summary, days)
+            pending += days.num_rows
+        _clear_pending(con, summary.name)
+    con.execute(f"drop view if exists temp.{SCOPE_VIEW}")
+    return pending
+
+
+def has_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """Return whether some summary days wait for `refresh_pending`."""
+    return con.execute(f"select count(*) from {PENDING}").fetchone() != (0,)
+
+
+def _clear_pending(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    if con.execute(f"select count(*) from {PENDING} where summary = ?", [name]).fetchone() != (0,):
+        con.execute(f"delete from {PENDING} where summary = ?", [name])
+
+
+def _day_spans(con: duckdb.DuckDBPyConnection, where: str) -> Iterator[tuple[pa.Table, int]]:
     """Yield the publication days of the articles `where` selects, in consecutive spans of days
-    that hold about REBUILD_ARTICLES articles of the lake."""
+    that hold about REBUILD_ARTICLES articles of the lake, with those articles' count."""
     rows = con.execute(
         "select published_date, count(*) from stg_articles where published_date in "
         f"(select published_date from stg_articles where {where}) group by all order by all"
@@ -161,10 +193,10 @@ def _day_spans(con: duckdb.DuckDBPyConnection, where: str) -> Iterator[pa.Table]
         span.append(day)
         articles += count
         if articles >= REBUILD_ARTICLES:
-            yield pa.table({"published_date": pa.array(span, pa.date32())})
+            yield pa.table({"published_date": pa.array(span, pa.date32())}), articles
             span, articles = [], 0
     if span:
-        yield pa.table({"published_date": pa.array(span, pa.date32())})
+        yield pa.table({"published_date": pa.array(span, pa.date32())}), articles
 
 
 def old_contributions(
@@ -188,16 +220,18 @@ def refresh_summaries(
     article_ids: pa.Table,
     subtract: Iterable[str] = (),
     summaries: list[Summary] | None = None,
+    defer_over: int | None = None,
 ) -> None:
     """Bring every summary up to date with these just-written articles, in the caller's transaction.
 
-    `subtract` names the additive summaries whose old contributions `old_contributions` saved."""
+    `subtract` names the additive summaries whose old contributions `old_contributions` saved.
+    With `defer_over`, days by day holding more articles than that are marked pending instead."""
     if article_ids.num_rows == 0:
         return
     subtract = set(subtract)
     for summary in summaries or load_summaries():
         if summary.by_day:
-            _refresh_days(con, summary, article_ids)
+            _refresh_days(con, summary, article_ids, defer_over)
         else:
             _merge(con, summary, article_ids, summary.name in subtract)
         _compact(con, summary.name)
@@ -228,16 +262,39 @@ def _scope_days(con: duckdb.DuckDBPyConnection, days: pa.Table) -> None:
     _scope(con, "published_date in (select published_date from temp.scope_days)")
 
 
-def _refresh_days(con: duckdb.DuckDBPyConnection, summary: Summary, article_ids: pa.Table) -> None:
-    """Recompute the summary's rows of the days these articles were published on."""
+def _refresh_days(
+    con: duckdb.DuckDBPyConnection,
+    summary: Summary,
+    article_ids: pa.Table,
+    defer_over: int | None = None,
+) -> None:
+    """Recompute the summary's rows of the days these articles were published on, or mark those
+    days pending when they hold more than `defer_over` articles."""
     _scope_ids(con, article_ids)
-    for days in _day_spans(con, "article_id in (select article_id from temp.scope_ids)"):
-        _scope_days(con, days)
-        con.execute(
-            f"delete from {summary.name} "
-            "where published_date in (select published_date from temp.scope_days)"
-        )
-        con.execute(f"insert into {summary.name} by name {summary.select}")
+    spans = list(_day_spans(con, "article_id in (select article_id from temp.scope_ids)"))
+    if defer_over is not None and sum(articles for _, articles in spans) > defer_over:
+        days = pa.concat_tables([days for days, _ in spans])
+        con.register("deferred_days", days)
+        try:
+            con.execute(
+                f"insert into {PENDING} select '{summary.name}', published_date "
+                f"from deferred_days where published_date not in "
+                f"(select published_date from {PENDING} where summary = '{summary.name}')"
+            )
+        finally:
+            con.unregister("deferred_days")
+        return
+    for days, _ in spans:
+        _recompute_days(con, summary, days)
+
+
+def _recompute_days(con: duckdb.DuckDBPyConnection, summary: Summary, days: pa.Table) -> None:
+    _scope_days(con, days)
+    con.execute(
+        f"delete from {summary.name} "
+        "where published_date in (select published_date from temp.scope_days)"
+    )
+    con.execute(f"insert into {summary.name} by name {summary.select}")
 
 
 def _merge(

@@ -74,7 +74,7 @@ def test_run_prints_counts_and_lake_then_sql_queries_it(
     assert len(list((tmp_path / "report").glob("*.png"))) == 4
     recipes = newslake("bi", "--lake", str(lake))
     assert recipes.returncode == 0, recipes.stderr
-    assert f"ducklake:sqlite:{lake.resolve() / 'catalog-readonly.sqlite'}" in recipes.stdout
+    assert f"ducklake:sqlite:{lake.resolve() / 'catalog.sqlite'}" in recipes.stdout
     assert "READ_ONLY" in recipes.stdout
     validate = newslake("validate", "--lake", str(lake))
     assert validate.returncode == 0 and "every expectation passed" in validate.stdout

@@ -40,7 +40,7 @@ def test_recipes_name_the_offline_extension_files(location: lake.LakeLocation) -
         assert str(path) in recipes["extensions"]
     assert "(READ_ONLY)" in recipes["init_sql"]
     assert recipes["duckdb_cli"].startswith("#") and "duckdb -cmd" in recipes["duckdb_cli"]
-    assert recipes["superset_uri"] == f"duckdb:///ducklake:{location.reader_catalog}"
+    assert recipes["superset_uri"] == f"duckdb:///ducklake:{location.catalog}"
 
 
 def test_init_sql_attaches_read_only_in_a_fresh_connection(location: lake.LakeLocation) -> None:
@@ -128,5 +128,5 @@ def test_superset_uri_and_engine_params_read_the_lake(location: lake.LakeLocatio
 
 def test_init_statements_end_in_the_lake(location: lake.LakeLocation) -> None:
     statements = init_statements(location)
-    assert statements[-2] == location.attach_sql(reader_copy=True)
+    assert statements[-2] == location.attach_sql(read_only=True)
     assert statements[-1] == "use lake"

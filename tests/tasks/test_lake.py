@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import duckdb_extensions
 import pyarrow as pa
 import pytest
 
@@ -121,81 +118,3 @@ def test_read_only_connection_sees_committed_rows(tmp_path: Path) -> None:
     assert reader.execute("select count(*) from articles").fetchone() == (2,)
     with pytest.raises((duckdb.Error, pa.ArrowException)):
         reader.execute("delete from articles")
-
-
-def reader_on_copy(location: lake.LakeLocation) -> duckdb.DuckDBPyConnection:
-    """Return a DuckDB connection attached to the lake's read-only copy, as a BI tool would be."""
-    reader = duckdb.connect(config={"autoinstall_known_extensions": False})
-    for name in lake.EXTENSIONS:
-        duckdb_extensions.import_extension(name, con=reader)
-    reader.execute(location.attach_sql(reader_copy=True))
-    return reader
-
-
-def test_commits_replace_the_readers_copy_whole(tmp_path: Path) -> None:
-    location = lake.LakeLocation.local(tmp_path)
-    con = lake.connect(location)
-    copy = Path(location.reader_catalog.removeprefix("sqlite:"))
-    assert copy != Path(location.catalog.removeprefix("sqlite:"))
-    inode = copy.stat().st_ino
-    reader = reader_on_copy(location)
-    reader.execute("begin")
-    assert reader.execute("select count(*) from lake.articles").fetchone() == (0,)
-    lake.commit_batch(con, {"articles": article_rows(["a"])})
-    assert copy.stat().st_ino != inode  # a new file, renamed over the old one
-    # a transaction keeps its snapshot; the next one reads the new copy
-    assert reader.execute("select count(*) from lake.articles").fetchone() == (0,)
-    reader.execute("commit")
-    assert reader.execute("select count(*) from lake.articles").fetchone() == (1,)
-    assert not list(tmp_path.glob(".*readonly*"))  # no partial copies left behind
-
-
-def test_a_reader_of_the_copy_does_not_wait_for_a_locked_catalog(tmp_path: Path) -> None:
-    location = lake.LakeLocation.local(tmp_path)
-    con = lake.connect(location)
-    lake.commit_batch(con, {"articles": article_rows(["a", "b"])})
-    con.close()
-    # what a commit in progress does to the catalog: an exclusive lock. The holder and the reader
-    # are separate processes, as a writer and a BI tool are (POSIX locks of one process never
-    # conflict with each other). A reader of the catalog itself would wait 5 s, then fail.
-    blocker = subprocess.Popen(
-        [sys.executable, "-c", HOLD_EXCLUSIVE, location.catalog.removeprefix("sqlite:")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert blocker.stdout is not None and blocker.stdout.readline().strip() == "locked"
-        reader = subprocess.run(
-            [sys.executable, "-c", READ_COPY, str(tmp_path)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        blocker.communicate("", timeout=30)
-    assert reader.returncode == 0, reader.stderr
-    count, elapsed = reader.stdout.split()
-    assert int(count) == 2
-    assert float(elapsed) < 0.5
-
-
-ROOT = Path(__file__).resolve().parents[2]
-HOLD_EXCLUSIVE = """
-import sqlite3, sys
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
-con.execute("begin exclusive")
-print("locked", flush=True)
-sys.stdin.read()
-con.execute("rollback")
-"""
-READ_COPY = """
-import sys, time
-from tests.tasks.test_lake import reader_on_copy
-from tasks import lake
-reader = reader_on_copy(lake.LakeLocation.local(sys.argv[1]))
-started = time.monotonic()
-count = reader.execute("select count(*) from lake.articles").fetchone()[0]
-print(count, time.monotonic() - started)
-"""

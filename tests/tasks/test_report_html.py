@@ -115,9 +115,12 @@ def small_batch(days: int = 8, per_day: int = 3) -> dict[str, pa.Table]:
     }
 
 
-def build_small_lake(path: Path, tables: dict[str, pa.Table] | None = None) -> lake.LakeLocation:
-    """Create a lake at `path` holding one committed batch and the views; return its location."""
-    location = lake.LakeLocation.local(path)
+def build_small_lake(
+    path: Path, tables: dict[str, pa.Table] | None = None, catalog: str | None = None
+) -> lake.LakeLocation:
+    """Create a lake at `path` (SQLite catalog unless `catalog` names one) holding one committed
+    batch and the views; return its location."""
+    location = lake.LakeLocation.of(path, catalog)
     con = lake.connect(location)
     try:
         if tables is None:

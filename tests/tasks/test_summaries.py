@@ -153,3 +153,39 @@ def test_a_changed_definition_rebuilds_its_summary(con: duckdb.DuckDBPyConnectio
     assert summaries.ensure_summaries(con, summaries.load_summaries()) == ["sum_speakers"]
     quotes = con.execute("select quotes from sum_speakers where entity_id = ?", [BIDEN]).fetchone()
     assert quotes == (2,)
+
+
+def test_a_commit_over_busy_days_leaves_them_to_the_end_of_the_run(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(summaries, "REFRESH_NOW_ARTICLES", 1)
+    tables = batch()
+    lake.commit_batch(con, part(tables, {"a1", "a3"}))  # two articles on their days: over 1
+    now, exact = rows_of(con), rebuilt(con)
+    assert now["sum_entity_timeline"] == [] != exact["sum_entity_timeline"]
+    assert {n: r for n, r in now.items() if n != "sum_entity_timeline"} == {
+        n: r for n, r in exact.items() if n != "sum_entity_timeline"
+    }
+    assert summaries.has_pending(con)
+    assert lake.refresh_pending_summaries(con) == 2  # 1 and 3 March
+    assert rows_of(con) == rebuilt(con)
+    assert not summaries.has_pending(con)
+    assert lake.refresh_pending_summaries(con) == 0
+
+
+def test_a_writer_connection_catches_up_days_a_stopped_run_left_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = lake.LakeLocation.local(tmp_path / "lake")
+    first = lake.connect(location)
+    monkeypatch.setattr(summaries, "REFRESH_NOW_ARTICLES", 1)
+    lake.commit_batch(first, batch())
+    first.close()  # the run stopped before its end
+    monkeypatch.undo()
+    second = lake.connect(location)
+    try:
+        assert not summaries.has_pending(second)
+        assert rows_of(second) == rebuilt(second)
+        assert rows_of(second)["sum_entity_timeline"]
+    finally:
+        second.close()
