@@ -12,8 +12,8 @@ batch: readers see a batch and its summaries together or neither. Each summary i
   counts; its first/last dates and samples may stay wider until `rebuild_summaries`, which
   `newslake extract --all` runs at its end.
 
-A summary whose definition (select text and merge rules) changed is rebuilt when a writer opens
-the lake; its hash is kept as the table's comment.
+A summary whose definition (select text, merge rules, the staging views' selects) changed is
+rebuilt when a writer opens the lake; its hash is kept as the table's comment.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class Summary:
     # measure column -> sum (a count: a row is kept while one is above 0), total (a float sum),
     # min, max or longest
     merge: dict[str, str] = field(default_factory=dict)
+    # the staging views it reads, by their definitions' hash: a changed view rebuilds it too
+    staging: str = ""
 
     @property
     def by_day(self) -> bool:
@@ -55,7 +57,8 @@ class Summary:
 
     @property
     def definition_hash(self) -> str:
-        return views.definition_hash(f"{self.select}\n{self.key}\n{sorted(self.merge.items())}")
+        merge = sorted(self.merge.items())
+        return views.definition_hash(f"{self.select}\n{self.key}\n{merge}\n{self.staging}")
 
 
 # How each summary file is maintained; a file not listed here is refreshed by day.
@@ -91,11 +94,14 @@ ADDITIVE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 
 def load_summaries(sql_dir: Path = SQL_DIR) -> list[Summary]:
     """Return the summaries defined in sql/summaries, by file name."""
+    staging = views.definition_hash(
+        "\n".join(select for name, select in views.load_views() if name.startswith("stg_"))
+    )
     summaries = []
     for path in sorted(sql_dir.glob("*.sql")):
         select = path.read_text(encoding="utf-8").strip().rstrip(";").strip()
         key, merge = ADDITIVE.get(path.stem, ((), {}))
-        summaries.append(Summary(path.stem, select, key, merge))
+        summaries.append(Summary(path.stem, select, key, merge, staging))
     return summaries
 
 

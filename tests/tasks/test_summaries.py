@@ -144,6 +144,7 @@ def test_a_changed_definition_rebuilds_its_summary(con: duckdb.DuckDBPyConnectio
         speakers.select.replace("count(*) as quotes", "count(*) * 10 as quotes"),
         speakers.key,
         speakers.merge,
+        speakers.staging,
     )
     assert summaries.ensure_summaries(con, [changed]) == ["sum_speakers"]
     assert summaries.ensure_summaries(con, [changed]) == []
@@ -153,6 +154,12 @@ def test_a_changed_definition_rebuilds_its_summary(con: duckdb.DuckDBPyConnectio
     assert summaries.ensure_summaries(con, summaries.load_summaries()) == ["sum_speakers"]
     quotes = con.execute("select quotes from sum_speakers where entity_id = ?", [BIDEN]).fetchone()
     assert quotes == (2,)
+    # so does a change of the staging views it reads
+    restaged = [
+        summaries.Summary(s.name, s.select, s.key, s.merge, "another stg_quotes")
+        for s in summaries.load_summaries()
+    ]
+    assert len(summaries.ensure_summaries(con, restaged)) == len(restaged)
 
 
 def test_a_commit_over_busy_days_leaves_them_to_the_end_of_the_run(
