@@ -43,6 +43,17 @@ def test_recipes_name_the_offline_extension_files(location: lake.LakeLocation) -
     assert recipes["superset_uri"] == f"duckdb:///ducklake:{location.catalog}"
 
 
+def test_recipes_for_a_postgres_catalog_also_load_the_postgres_extension() -> None:
+    catalog = "postgres:host=db.example dbname=newslake_catalog user=bi"
+    location = lake.LakeLocation(catalog=catalog, data_path="/srv/lake/data/")
+    recipes = connection_recipes(location)
+    postgres = extension_paths(catalog)["postgres_scanner"]
+    assert postgres.is_file() and "postgres_scanner" not in extension_paths()
+    assert f"load '{postgres}'" in recipes["init_sql"]
+    assert f"attach 'ducklake:{catalog}' as lake (READ_ONLY)" in recipes["init_sql"]
+    assert "'postgres_scanner'" in recipes["python"] and "'postgres_scanner'" in recipes["superset"]
+
+
 def test_init_sql_attaches_read_only_in_a_fresh_connection(location: lake.LakeLocation) -> None:
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
