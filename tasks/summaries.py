@@ -109,8 +109,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Register the staging views, build missing or changed summaries, then register the marts."""
     all_views = views.load_views()
     views.register_views(con, [(n, s) for n, s in all_views if n.startswith("stg_")])
-    ensure_summaries(con, load_summaries())
     con.execute(f"create table if not exists {PENDING} (summary varchar, published_date date)")
+    ensure_summaries(con, load_summaries())
     views.register_views(con, all_views)
 
 

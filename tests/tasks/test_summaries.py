@@ -196,3 +196,26 @@ def test_a_writer_connection_catches_up_days_a_stopped_run_left_pending(
         assert rows_of(second)["sum_entity_timeline"]
     finally:
         second.close()
+
+
+def test_a_lake_from_before_summaries_gets_them_built_on_connect(tmp_path: Path) -> None:
+    location = lake.LakeLocation.local(tmp_path / "lake")
+    con = lake.connect(location)
+    lake.commit_batch(con, batch())
+    exact = rows_of(con)
+    # what a lake written by the version before summaries holds: no sum_* tables, no marts on them
+    con.execute("begin")
+    for view in con.execute(
+        "select view_name from duckdb_views() where database_name = 'lake' "
+        "and view_name like 'mart_%'"
+    ).fetchall():
+        con.execute(f"drop view {view[0]}")
+    for name in [*NAMES, summaries.PENDING]:
+        con.execute(f"drop table {name}")
+    con.execute("commit")
+    con.close()
+    again = lake.connect(location)
+    try:
+        assert rows_of(again) == exact
+    finally:
+        again.close()
