@@ -26,7 +26,6 @@ sys.path[:0] = [str(ROOT)]
 import duckdb  # noqa: E402
 
 from tasks import lake, summaries  # noqa: E402
-from tasks.views import load_views, register_views  # noqa: E402
 
 TARGET_MS = 100.0
 ENTITIES = 5_000
@@ -211,7 +210,6 @@ def main() -> None:
         con = lake.connect(lake.LakeLocation.local(root))
         start = time.perf_counter()
         rebuild_s = build_lake(con, args.articles)
-        register_views(con, load_views())
         counts = lake.table_counts(con)
         print(
             f"built in {time.perf_counter() - start:.1f} s: "

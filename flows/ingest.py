@@ -192,7 +192,6 @@ def ingest(
         if run.batches_committed:
             steps.refresh_pending_summaries(con)  # days a backfill's commits left to the end
         record_run(con, run, status, error_text)
-        steps.register_views(con)
         published = (
             steps.publish_marts(con, publish_to) if publish_to and run.batches_committed else {}
         )

@@ -11,7 +11,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from spacy.language import Language
 
-from tasks import extract, lake, views
+from tasks import extract, lake
 from tasks.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
 from tasks.dedupe import DedupIndex, build_index
 from tasks.nlp import load_nlp
@@ -85,11 +85,6 @@ def commit(
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def refresh_pending_summaries(con: duckdb.DuckDBPyConnection) -> int:
     return lake.refresh_pending_summaries(con)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def register_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return views.register_views(con, views.load_views())
 
 
 @task(cache_policy=NO_CACHE)

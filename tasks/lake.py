@@ -6,6 +6,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,23 +179,30 @@ def insert_state(con: duckdb.DuckDBPyConnection, state: pa.Table | None) -> None
         con.unregister("batch_state")
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: commit at its end, roll back if anything raises."""
+    con.execute("begin")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def commit_batch(
     con: duckdb.DuckDBPyConnection,
     tables: Mapping[str, pa.Table],
     state: pa.Table | None = None,
 ) -> dict[str, int]:
     """Write a batch to every table in one transaction; readers see all of it or none."""
-    con.execute("begin")
-    try:
+    with transaction(con):
         new_ids = new_article_ids(con, tables.get("articles"))
         added = insert_tables(con, tables)
         insert_state(con, state)
         refresh_entities(con, tables.get("mentions"))
         summaries.refresh_summaries(con, new_ids, defer_over=summaries.REFRESH_NOW_ARTICLES)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return added
 
 
@@ -258,33 +266,29 @@ def replace_extraction(
     article_fields: pa.Table,
 ) -> None:
     """Swap the extracted rows of some articles for new ones, in one transaction."""
-    con.execute("begin")
+    con.register("batch_fields", article_fields)
     try:
-        con.register("batch_fields", article_fields)
-        previous = con.execute(
-            "select entity_id from mentions "
-            "where article_id in (select article_id from batch_fields)"
-        ).to_arrow_table()
-        subtract = summaries.old_contributions(con, article_fields)
-        for name in EXTRACTED_TABLES:
+        with transaction(con):
+            previous = con.execute(
+                "select entity_id from mentions "
+                "where article_id in (select article_id from batch_fields)"
+            ).to_arrow_table()
+            subtract = summaries.old_contributions(con, article_fields)
+            for name in EXTRACTED_TABLES:
+                con.execute(
+                    f"delete from {name} where article_id in (select article_id from batch_fields)"
+                )
+            insert_tables(con, tables)
             con.execute(
-                f"delete from {name} where article_id in (select article_id from batch_fields)"
+                "update articles set tone = f.tone, focus_country = f.focus_country "
+                "from batch_fields f where articles.article_id = f.article_id"
             )
-        insert_tables(con, tables)
-        con.execute(
-            "update articles set tone = f.tone, focus_country = f.focus_country "
-            "from batch_fields f where articles.article_id = f.article_id"
-        )
-        new = tables.get("mentions")
-        touched = [previous] + ([new.select(["entity_id"])] if new is not None else [])
-        refresh_entities(con, pa.concat_tables(touched))
-        summaries.refresh_summaries(
-            con, article_fields, subtract, defer_over=summaries.REFRESH_NOW_ARTICLES
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+            new = tables.get("mentions")
+            touched = [previous] + ([new.select(["entity_id"])] if new is not None else [])
+            refresh_entities(con, pa.concat_tables(touched))
+            summaries.refresh_summaries(
+                con, article_fields, subtract, defer_over=summaries.REFRESH_NOW_ARTICLES
+            )
     finally:
         con.unregister("batch_fields")
 
@@ -294,25 +298,14 @@ def refresh_pending_summaries(con: duckdb.DuckDBPyConnection) -> int:
     many days were pending."""
     if not summaries.has_pending(con):
         return 0
-    con.execute("begin")
-    try:
-        days = summaries.refresh_pending(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return days
+    with transaction(con):
+        return summaries.refresh_pending(con)
 
 
 def rebuild_summaries(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every summary table from all articles, in one transaction."""
-    con.execute("begin")
-    try:
+    with transaction(con):
         summaries.rebuild_summaries(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def load_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:

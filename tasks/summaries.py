@@ -30,6 +30,7 @@ from tasks import views
 
 SQL_DIR = views.SQL_DIR / "summaries"
 SCOPE_VIEW = "scope_articles"
+IN_SCOPE_IDS = "article_id in (select article_id from temp.scope_ids)"
 MAX_DATA_FILES = 24  # a summary with more data files than this is compacted in the commit
 REBUILD_ARTICLES = 20_000  # articles per span of days when a summary by day is rebuilt
 # A commit whose days hold more articles than this (a backfill into a big lake) leaves them to
@@ -235,11 +236,12 @@ def refresh_summaries(
     if article_ids.num_rows == 0:
         return
     subtract = set(subtract)
+    _scope_ids(con, article_ids)
     for summary in summaries or load_summaries():
         if summary.by_day:
-            _refresh_days(con, summary, article_ids, defer_over)
+            _refresh_days(con, summary, defer_over)
         else:
-            _merge(con, summary, article_ids, summary.name in subtract)
+            _merge(con, summary, summary.name in subtract)
         _compact(con, summary.name)
     con.execute(f"drop view if exists temp.{SCOPE_VIEW}")
 
@@ -256,7 +258,7 @@ def _scope_ids(con: duckdb.DuckDBPyConnection, article_ids: pa.Table) -> None:
         con.execute("create or replace temp table scope_ids as select * from scope_ids_arrow")
     finally:
         con.unregister("scope_ids_arrow")
-    _scope(con, "article_id in (select article_id from temp.scope_ids)")
+    _scope(con, IN_SCOPE_IDS)
 
 
 def _scope_days(con: duckdb.DuckDBPyConnection, days: pa.Table) -> None:
@@ -269,15 +271,11 @@ def _scope_days(con: duckdb.DuckDBPyConnection, days: pa.Table) -> None:
 
 
 def _refresh_days(
-    con: duckdb.DuckDBPyConnection,
-    summary: Summary,
-    article_ids: pa.Table,
-    defer_over: int | None = None,
+    con: duckdb.DuckDBPyConnection, summary: Summary, defer_over: int | None = None
 ) -> None:
-    """Recompute the summary's rows of the days these articles were published on, or mark those
-    days pending when they hold more than `defer_over` articles."""
-    _scope_ids(con, article_ids)
-    spans = list(_day_spans(con, "article_id in (select article_id from temp.scope_ids)"))
+    """Recompute the summary's rows of the days the scope's articles were published on, or mark
+    those days pending when they hold more than `defer_over` articles."""
+    spans = list(_day_spans(con, IN_SCOPE_IDS))
     if defer_over is not None and sum(articles for _, articles in spans) > defer_over:
         days = pa.concat_tables([days for days, _ in spans])
         con.register("deferred_days", days)
@@ -303,11 +301,9 @@ def _recompute_days(con: duckdb.DuckDBPyConnection, summary: Summary, days: pa.T
     con.execute(f"insert into {summary.name} by name {summary.select}")
 
 
-def _merge(
-    con: duckdb.DuckDBPyConnection, summary: Summary, article_ids: pa.Table, subtract: bool
-) -> None:
-    """Merge the rows of these articles into an additive summary, by key."""
-    _scope_ids(con, article_ids)
+def _merge(con: duckdb.DuckDBPyConnection, summary: Summary, subtract: bool) -> None:
+    """Merge the rows of the scope's articles into an additive summary, by key."""
+    _scope(con, IN_SCOPE_IDS)
     keys = ", ".join(summary.key)
     rules = summary.merge
     if subtract:
