@@ -31,9 +31,9 @@ def bodies(path: Path) -> list[str]:
     """Return the article bodies the pipeline extracts from (dateline removed)."""
     from datetime import UTC, datetime
 
-    from tasks.batch import parse_batch
-    from tasks.normalise import NormaliseContext
-    from tasks.sources import CsvSource
+    from tasks.documents.batch import parse_batch
+    from tasks.documents.normalise import NormaliseContext
+    from tasks.sources.readers import CsvSource
 
     context = NormaliseContext(run_id="bench", ingested_at=datetime.now(UTC))
     batch = parse_batch(list(CsvSource("isot", str(path)).read()), context)
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
 
-    from tasks.nlp import load_nlp
+    from tasks.extraction.nlp import load_nlp
 
     nlp = load_nlp()
     with tempfile.TemporaryDirectory() as scratch:

@@ -58,16 +58,16 @@ def ingest_once(
     With `nlp`, each batch is also extracted before its commit, as the ingest flow does; with
     `validate`, every batch also goes through the expectation suites (GX import included).
     """
-    from tasks import lake
-    from tasks.batch import batched, dedupe_batch, parse_batch, with_tables
-    from tasks.dedupe import build_index
-    from tasks.normalise import NormaliseContext
-    from tasks.sources import CsvSource
+    from tasks.documents.batch import batched, dedupe_batch, parse_batch, with_tables
+    from tasks.documents.dedupe import build_index
+    from tasks.documents.normalise import NormaliseContext
+    from tasks.lake import store as lake
+    from tasks.sources.readers import CsvSource
 
     start = time.perf_counter()
     validator = None
     if validate:
-        from tasks.validate import Validator, load_suites
+        from tasks.quality.validate import Validator, load_suites
 
         validator = Validator(load_suites(), lake_dir / "docs")
     con = lake.connect(lake.LakeLocation.local(lake_dir))
@@ -77,12 +77,12 @@ def ingest_once(
     for batch, records in enumerate(batched(CsvSource("isot", str(path)).read(), batch_size)):
         result = dedupe_batch(parse_batch(records, context), index, context)
         if nlp is not None:
-            from tasks.extract import extract_tables
+            from tasks.extraction.tables import extract_tables
 
             children, extracted = extract_tables(nlp, result.tables["articles"], n_process)
             result = with_tables(result, children | {"articles": extracted})
         if validator is not None:
-            from tasks.validate import validate_batch
+            from tasks.quality.validate import validate_batch
 
             result = validate_batch(validator, result, "bench", batch)
         lake.commit_batch(con, result.tables)

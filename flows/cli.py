@@ -40,7 +40,7 @@ def resolve_source(value: str, settings: Settings) -> SourceSpec:
     path = Path(value)
     if not path.exists():
         raise typer.BadParameter(f"no configured source or path named {value!r}")
-    from tasks.sources import source_from_path
+    from tasks.sources.readers import source_from_path
 
     # the sources module owns which reader an extension gets
     kind = source_from_path(value).kind
@@ -71,7 +71,7 @@ def run(
     _quiet_prefect(verbose)
     from flows.ingest import ingest
     from flows.progress import set_progress_hook
-    from tasks.lock import LakeBusyError
+    from tasks.lake.lock import LakeBusyError
 
     with Progress(
         SpinnerColumn(),
@@ -163,7 +163,7 @@ def start_prefect_server(port: int) -> subprocess.Popen[bytes]:
 
 def publish_target(settings: Settings, url: str | None = None) -> Any:
     """Return where to publish the marts (from the settings or a URL), or None."""
-    from tasks.publish import PublishTarget
+    from tasks.serving.publish import PublishTarget
 
     url = url or settings.publish_postgres_url
     if not url:
@@ -175,7 +175,7 @@ def publish_target(settings: Settings, url: str | None = None) -> Any:
 
 def print_summary(summary: dict[str, Any]) -> None:
     """Print the run's counts per source and where the lake is."""
-    from tasks.report import COLUMNS, summary_rows
+    from tasks.serving.run_summary import COLUMNS, summary_rows
 
     table = Table(title=f"ingest run {summary['run_id']} — {summary['status']}")
     for column in ("source", *COLUMNS):
@@ -202,7 +202,7 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 def open_lake_read_only(lake: Path | None, settings: Settings) -> Any:
     """Return a read-only connection to the lake, or exit with a message when there is none."""
-    from tasks import lake as lakes
+    from tasks.lake import store as lakes
 
     location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
     if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
@@ -223,7 +223,7 @@ def extract(
     settings = Settings()
     _quiet_prefect(verbose)
     from flows.extract import reextract
-    from tasks.lock import LakeBusyError
+    from tasks.lake.lock import LakeBusyError
 
     try:
         with console.status("extracting …"):
@@ -249,7 +249,7 @@ def extraction_report(
     output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Print extraction coverage: entities, focus countries, quotes with speakers, offsets."""
-    from tasks.quality import extraction_report as report
+    from tasks.quality.extraction_report import extraction_report as report
 
     con = open_lake_read_only(lake, Settings())
     figures = report(con)
@@ -284,8 +284,8 @@ def validate(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Re-run every suite over the whole lake and report; changes nothing. Exits 1 on failures."""
-    from tasks import lake as lakes
-    from tasks.validate import (
+    from tasks.lake import store as lakes
+    from tasks.quality.validate import (
         SUITE_TABLES,
         Validator,
         batch_parameters,
@@ -330,8 +330,8 @@ def publish(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Publish the marts (and optionally base tables) into a PostgreSQL schema for BI tools."""
-    from tasks.publish import PublishError
-    from tasks.publish import publish as publish_lake
+    from tasks.serving.publish import PublishError
+    from tasks.serving.publish import publish as publish_lake
 
     con = open_lake_read_only(lake, Settings())
     try:
@@ -353,7 +353,7 @@ def report(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Write a self-contained HTML report with charts (also as PNG) and tables."""
-    from tasks.report_html import build_report
+    from tasks.serving.report_html import build_report
 
     con = open_lake_read_only(lake, Settings())
     try:
@@ -369,8 +369,8 @@ def bi(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Print read-only connection recipes for DuckDB clients and BI tools for this lake."""
-    from tasks import lake as lakes
-    from tasks.bi import connection_recipes
+    from tasks.lake import store as lakes
+    from tasks.serving.bi import connection_recipes
 
     settings = Settings()
     location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
@@ -385,7 +385,7 @@ def status(
     runs: Annotated[int, typer.Option(help="how many recent runs to show")] = 10,
 ) -> None:
     """Print the last runs, each source's freshness and the lake's size."""
-    from tasks.status import lake_size, recent_runs, source_freshness
+    from tasks.serving.status import lake_size, recent_runs, source_freshness
 
     settings = Settings()
     con = open_lake_read_only(lake, settings)

@@ -19,14 +19,14 @@ from prefect.cache_policies import NO_CACHE
 from flows import steps
 from flows.progress import report_progress
 from flows.settings import SourceSpec
-from tasks import lake
-from tasks.lock import writer_lock
-from tasks.nlp import DEFAULT_MODEL
-from tasks.normalise import NormaliseContext
-from tasks.publish import PublishTarget
-from tasks.report import COLUMNS, summary_markdown
-from tasks.sources import source_from_config
-from tasks.validate import SUITES_DIR, BatchValidationError
+from tasks.documents.normalise import NormaliseContext
+from tasks.extraction.nlp import DEFAULT_MODEL
+from tasks.lake import store as lake
+from tasks.lake.lock import writer_lock
+from tasks.quality.validate import SUITES_DIR, BatchValidationError
+from tasks.serving.publish import PublishTarget
+from tasks.serving.run_summary import COLUMNS, summary_markdown
+from tasks.sources.readers import source_from_config
 
 
 @dataclass

@@ -27,7 +27,7 @@ class SourceSpec(BaseModel):
     columns: dict[str, str] | None = None
 
     def as_config(self) -> dict[str, Any]:
-        """Return the plain mapping that `tasks.sources.source_from_config` takes."""
+        """Return the plain mapping that `tasks.sources.readers.source_from_config` takes."""
         return self.model_dump(exclude_none=True)
 
 

@@ -11,15 +11,16 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from spacy.language import Language
 
-from tasks import extract, lake
-from tasks.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
-from tasks.dedupe import DedupIndex, build_index
-from tasks.nlp import load_nlp
-from tasks.normalise import NormaliseContext
-from tasks.publish import PublishTarget, publish
+from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
+from tasks.documents.dedupe import DedupIndex, build_index
+from tasks.documents.normalise import NormaliseContext
+from tasks.extraction import tables as extract
+from tasks.extraction.nlp import load_nlp
+from tasks.lake import store as lake
+from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
-from tasks.sources import Checkpoint, Source
-from tasks.validate import Validator, load_suites, validate_batch
+from tasks.serving.publish import PublishTarget, publish
+from tasks.sources.readers import Checkpoint, Source
 
 
 class RecordStream:

@@ -1,0 +1,1 @@
+"""Plain helpers behind the flows: no Prefect here."""

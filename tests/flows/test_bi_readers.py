@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from tasks import lake
-from tasks.bi import connection_recipes
+from tasks.lake import store as lake
+from tasks.serving.bi import connection_recipes
 from tests.flows.test_atomicity import cli_env
 from tests.pg import Cluster, postgres_cluster_fixture  # noqa: F401
 from tests.tasks.test_report_html import build_small_lake, small_batch

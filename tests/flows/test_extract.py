@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import lake
-from tasks.quality import extraction_report
+from tasks.lake import store as lake
+from tasks.quality.extraction_report import extraction_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

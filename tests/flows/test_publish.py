@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tasks.publish import PublishTarget
+from tasks.serving.publish import PublishTarget
 from tests.pg import postgres_cluster_fixture, postgres_url  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

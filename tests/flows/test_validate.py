@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import lake
-from tasks.validate import SUITES_DIR, load_suites
+from tasks.lake import store as lake
+from tasks.quality.validate import SUITES_DIR, load_suites
 from tests.browser import screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -13,9 +13,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from tasks import lake
+from tasks.lake import store as lake
+from tasks.lake.views import load_views, register_views
 from tasks.schema import BATCH_TABLES
-from tasks.views import load_views, register_views
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tasks.amounts import extract_amounts, parse_number, word_currency
+from tasks.extraction.amounts import extract_amounts, parse_number, word_currency
 
 pytestmark = pytest.mark.unit
 

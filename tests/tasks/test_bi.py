@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from sqlalchemy import text
 
-from tasks import lake
-from tasks.bi import connection_recipes, extension_paths, init_statements
+from tasks.lake import store as lake
+from tasks.serving.bi import connection_recipes, extension_paths, init_statements
 from tests.tasks.test_report_html import ARTICLE_COUNT, build_small_lake
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.dateline import WINDOW, Dateline, Place, parse_dateline
+from tasks.documents.dateline import WINDOW, Dateline, Place, parse_dateline
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tasks.dates import extract_dates, looks_relative, resolve_date
+from tasks.extraction.date_mentions import extract_dates, looks_relative, resolve_date
 
 pytestmark = pytest.mark.unit
 

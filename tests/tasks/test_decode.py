@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.decode import DecodeError, decode_text, detect_encoding, is_binary
+from tasks.sources.decode import DecodeError, decode_text, detect_encoding, is_binary
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.dedupe import build_index, dedupe_articles, minhash_values
+from tasks.documents.dedupe import build_index, dedupe_articles, minhash_values
 
 pytestmark = pytest.mark.unit
 

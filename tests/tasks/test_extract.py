@@ -5,14 +5,14 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 import pytest
 
-from tasks.extract import (
+from tasks.extraction.mentions import entity_id
+from tasks.extraction.tables import (
     extract_articles,
     extract_tables,
     extraction_tables,
     row_id,
     with_article_fields,
 )
-from tasks.mentions import entity_id
 from tasks.schema import ARTICLES
 
 pytestmark = pytest.mark.unit

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tasks.lock import LakeBusyError, writer_lock
+from tasks.lake.lock import LakeBusyError, writer_lock
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLD = (
-    "import sys, time; from pathlib import Path; from tasks.lock import writer_lock\n"
+    "import sys, time; from pathlib import Path; from tasks.lake.lock import writer_lock\n"
     "with writer_lock(Path(sys.argv[1])):\n"
     "    print('held', flush=True); time.sleep(float(sys.argv[2]))\n"
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.mentions import entity_id, extract_mentions, resolve_names, strip_name
+from tasks.extraction.mentions import entity_id, extract_mentions, resolve_names, strip_name
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tasks.normalise import (
+from tasks.documents.normalise import (
     NormaliseContext,
     canonical_url,
     content_hash,
@@ -118,7 +118,7 @@ def test_content_hash_ignores_case_and_spacing() -> None:
 
 
 def test_language_is_always_a_two_letter_code() -> None:
-    from tasks.normalise import detect_language
+    from tasks.documents.normalise import detect_language
 
     assert (
         detect_language("Der Bundestag hat am Dienstag ein neues Gesetz beschlossen, sagte er.")

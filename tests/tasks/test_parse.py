@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.parse import (
+from tasks.parse.records import (
     html_to_text,
     parse_date_value,
     parse_record,
@@ -31,7 +31,13 @@ from tasks.records import (
     RawRecord,
     Rejection,
 )
-from tasks.sources import CsvSource, FeedSource, FolderSource, HtmlFilesSource, TextFilesSource
+from tasks.sources.readers import (
+    CsvSource,
+    FeedSource,
+    FolderSource,
+    HtmlFilesSource,
+    TextFilesSource,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from tasks.places import extract_places, focus_country, load_gazetteer, resolve_place
+from tasks.extraction.places import extract_places, focus_country, load_gazetteer, resolve_place
 
 ROW_KEYS = {
     "text",

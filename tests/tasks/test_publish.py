@@ -17,8 +17,8 @@ import pyarrow as pa
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from tasks import lake
-from tasks.publish import PublishError, publish
+from tasks.lake import store as lake
+from tasks.lake.views import load_views, register_views
 from tasks.schema import (
     AMOUNTS,
     ARTICLE_FINGERPRINTS,
@@ -29,7 +29,7 @@ from tasks.schema import (
     QUOTES,
     RAW_DOCUMENTS,
 )
-from tasks.views import load_views, register_views
+from tasks.serving.publish import PublishError, publish
 from tests.pg import find_bindir, postgres_cluster_fixture, postgres_url  # noqa: F401
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tasks.quotes import extract_quotes, find_quote_spans
+from tasks.extraction.quotes import extract_quotes, find_quote_spans
 
 pytestmark = pytest.mark.unit
 

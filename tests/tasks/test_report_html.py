@@ -8,10 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tasks import lake
-from tasks.report_html import CHARTS, build_report, cell_text, report_data
+from tasks.lake import store as lake
+from tasks.lake.views import load_views, register_views
 from tasks.schema import ARTICLES, MENTIONS, PLACES, QUOTES
-from tasks.views import load_views, register_views
+from tasks.serving.report_html import CHARTS, build_report, cell_text, report_data
 from tests.browser import screenshot
 
 pytestmark = pytest.mark.unit

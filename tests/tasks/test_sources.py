@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tasks.records import CSV_ROW, FEED_ITEM, HTML, JSONL_ROW, TEXT, UNKNOWN, RawRecord
-from tasks.sources import (
+from tasks.sources.readers import (
     CsvSource,
     FeedSource,
     FolderSource,

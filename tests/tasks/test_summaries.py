@@ -10,7 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from tasks import lake, summaries
+from tasks.lake import store as lake
+from tasks.lake import summaries
 from tests.sql.test_marts import BIDEN, UN, batch
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from tasks.normalise import normalise_text
+from tasks.documents.normalise import normalise_text
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks import views
+from tasks.lake import views
 
 SQL_DIR = views.SQL_DIR / "summaries"
 SCOPE_VIEW = "scope_articles"

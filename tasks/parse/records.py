@@ -17,9 +17,9 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import Document
 
-from tasks.decode import DecodeError, decode_text, is_binary
 from tasks.records import CSV_ROW, FEED_ITEM, HTML, JSONL_ROW, TEXT, ParsedDoc, RawRecord, Rejection
-from tasks.sources import detect_columns
+from tasks.sources.decode import DecodeError, decode_text, is_binary
+from tasks.sources.readers import detect_columns
 
 TITLE_MAX = 200
 DATE_LANGUAGES = ("en", "pt", "es", "fr", "de", "it", "nl")

@@ -11,9 +11,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from tasks.dedupe import DedupIndex, DedupResult, dedupe_articles
-from tasks.normalise import NormaliseContext, normalise_doc
-from tasks.parse import parse_record
+from tasks.documents.dedupe import DedupIndex, DedupResult, dedupe_articles
+from tasks.documents.normalise import NormaliseContext, normalise_doc
+from tasks.parse.records import parse_record
 from tasks.records import RawRecord, Rejection
 from tasks.schema import ARTICLE_FINGERPRINTS, ARTICLES, RAW_DOCUMENTS, REJECTED
 

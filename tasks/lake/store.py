@@ -16,7 +16,7 @@ import duckdb
 import duckdb_extensions
 import pyarrow as pa
 
-from tasks import summaries
+from tasks.lake import summaries
 from tasks.schema import (
     ALL_TABLES,
     BATCH_TABLES,

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import py3langid
 
-from tasks.dateline import Dateline, parse_dateline
+from tasks.documents.dateline import Dateline, parse_dateline
 from tasks.records import ParsedDoc, Rejection
 
 _SPACE = re.compile(r"\s+")

@@ -12,13 +12,13 @@ import pyarrow as pa
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from tasks.amounts import extract_amounts
-from tasks.dates import extract_dates
-from tasks.mentions import entity_id, extract_mentions, sentence_starts
-from tasks.places import extract_places, resolve_place
-from tasks.quotes import extract_quotes
+from tasks.extraction.amounts import extract_amounts
+from tasks.extraction.date_mentions import extract_dates
+from tasks.extraction.mentions import entity_id, extract_mentions, sentence_starts
+from tasks.extraction.places import extract_places, resolve_place
+from tasks.extraction.quotes import extract_quotes
+from tasks.extraction.tone import score_tone
 from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES
-from tasks.tone import score_tone
 
 # each extracted table's schema and the key of its rows
 CHILD_SCHEMAS: dict[str, tuple[pa.Schema, str]] = {

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-SUITES_DIR = Path(__file__).resolve().parents[1] / "expectations"
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SUITE_TABLES = (
     "raw_documents",
     "articles",
@@ -417,7 +417,7 @@ def validate_batch(
 
     Raises BatchValidationError when a batch-level expectation fails.
     """
-    from tasks.batch import BatchResult
+    from tasks.documents.batch import BatchResult
     from tasks.schema import REJECTED, VALIDATION_RESULTS
 
     at = at or datetime.now(UTC)

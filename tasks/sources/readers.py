@@ -18,8 +18,8 @@ from typing import Any, BinaryIO, Protocol, TextIO
 import feedparser
 import httpx
 
-from tasks.decode import DecodeError, decode_text, detect_encoding, is_binary
 from tasks.records import CSV_ROW, FEED_ITEM, HTML, JSONL_ROW, TEXT, UNKNOWN, RawRecord
+from tasks.sources.decode import DecodeError, decode_text, detect_encoding, is_binary
 
 Checkpoint = dict[str, str]
 

@@ -1,0 +1,1 @@
+"""From parsed documents to a batch: normalisation, datelines, ids, dedupe."""

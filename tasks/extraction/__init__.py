@@ -1,0 +1,1 @@
+"""Structured fields from article bodies: mentions, places, quotes, dates, amounts, tone."""

@@ -1,0 +1,1 @@
+"""Parsing raw records into documents: one parser per record kind."""

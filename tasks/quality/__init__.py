@@ -1,0 +1,1 @@
+"""Quality gates: the Great Expectations suites, rejection routing, the extraction report."""

@@ -1,0 +1,1 @@
+"""What the lake serves: PostgreSQL publishing, BI recipes, status, run summaries, report."""

@@ -1,0 +1,1 @@
+"""Reading sources: the Source protocol, one reader per kind, byte decoding."""
