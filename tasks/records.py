@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from tasks.ids import bytes_id
 
 # media types a source gives its records; the parser dispatches on them
 TEXT = "text/plain"
@@ -32,11 +33,7 @@ class RawRecord:
     @property
     def raw_id(self) -> str:
         """Return a stable id from source, locator and payload."""
-        digest = hashlib.sha256()
-        for part in (self.source.encode(), self.locator.encode(), self.payload):
-            digest.update(len(part).to_bytes(8, "big"))
-            digest.update(part)
-        return digest.hexdigest()[:32]
+        return bytes_id(self.source.encode(), self.locator.encode(), self.payload)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ import pyarrow as pa
 
 from tasks.documents.dedupe import DedupIndex, DedupResult, dedupe_articles
 from tasks.documents.normalise import NormaliseContext, normalise_doc
+from tasks.ids import stable_id
 from tasks.parse.records import parse_record
 from tasks.records import RawRecord, Rejection
 from tasks.schema import ARTICLE_FINGERPRINTS, ARTICLES, RAW_DOCUMENTS, REJECTED
@@ -59,8 +59,7 @@ def parse_batch(records: list[RawRecord], context: NormaliseContext) -> ParsedBa
 
 def rejected_id(rejection: Rejection) -> str:
     """Return a stable id for a rejection, so a rerun does not add it twice."""
-    key = f"{rejection.raw.raw_id}\x1f{rejection.stage}\x1f{rejection.reason}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return stable_id(rejection.raw.raw_id, rejection.stage, rejection.reason)
 
 
 def raw_row(record: RawRecord, article: tuple[str, bool] | None, run_id: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import py3langid
 
 from tasks.documents.dateline import Dateline, parse_dateline
+from tasks.ids import stable_id
 from tasks.records import ParsedDoc, Rejection
 
 _SPACE = re.compile(r"\s+")
@@ -55,11 +55,8 @@ def normalise_text(text: str) -> str:
 
 
 def _sha(*parts: str) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode())
-        digest.update(b"\x1f")
-    return digest.hexdigest()[:32]
+    # article ids and content hashes end with a separator: lakes already hold ids built so
+    return stable_id(*parts, "")
 
 
 def make_article_id(url: str | None, source: str, title: str, body: str) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from typing import Any
 
 from spacy.tokens import Doc, Span
+
+from tasks.ids import stable_id
 
 # entity labels that name things; numbers and dates go to their own tables
 NAME_LABELS = frozenset(
@@ -57,8 +58,7 @@ def surname_key(word: str) -> str:
 
 def entity_id(label: str, name: str) -> str:
     """Return the lake-wide id of an entity: its label and case-blind canonical name."""
-    key = f"{label}\x1f{' '.join(name.casefold().split())}"
-    return hashlib.sha256(key.encode()).hexdigest()[:24]
+    return stable_id(label, " ".join(name.casefold().split()), size=24)
 
 
 def _full_name_for(name: str, people: list[str]) -> str | None:

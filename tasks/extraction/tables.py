@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from tasks.extraction.mentions import entity_id, extract_mentions, sentence_star
 from tasks.extraction.places import extract_places, resolve_place
 from tasks.extraction.quotes import extract_quotes
 from tasks.extraction.tone import score_tone
+from tasks.ids import stable_id
 from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES
 
 # each extracted table's schema and the key of its rows
@@ -39,8 +39,7 @@ class Extraction:
 
 def row_id(article_id: str, table: str, *parts: object) -> str:
     """Return a stable id for a child row, so re-extraction replaces rather than doubles."""
-    key = "\x1f".join([article_id, table, *map(str, parts)])
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return stable_id(article_id, table, *parts)
 
 
 def canonical_places(mentions: list[dict[str, Any]]) -> None:

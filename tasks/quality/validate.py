@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,6 +10,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from tasks.ids import stable_id
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SUITE_TABLES = (
@@ -283,10 +284,6 @@ def raise_for_batch_failures(outcome: Outcome) -> None:
         raise BatchValidationError(f"batch-level expectation failed, nothing committed: {named}")
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
-
-
 def _drop(table: pa.Table, column: str, values: set[Any]) -> pa.Table:
     """Return the table without rows whose column value is in `values`."""
     if not values or table.num_rows == 0:
@@ -353,7 +350,7 @@ def reject_failed_rows(
         reason = f"{failure.table}: {failure.expectation} failed"
         rejected.append(
             {
-                "rejected_id": _digest(raw_id, "validate", reason, key),
+                "rejected_id": stable_id(raw_id, "validate", reason, key),
                 "raw_id": raw_id,
                 "source": source.get("source"),
                 "source_kind": source.get("source_kind"),
