@@ -58,10 +58,10 @@ def ingest_once(
     With `nlp`, each batch is also extracted before its commit, as the ingest flow does; with
     `validate`, every batch also goes through the expectation suites (GX import included).
     """
+    from tasks import lake
     from tasks.documents.batch import batched, dedupe_batch, parse_batch, with_tables
     from tasks.documents.dedupe import build_index
     from tasks.documents.normalise import NormaliseContext
-    from tasks.lake import store as lake
     from tasks.sources.readers import CsvSource
 
     start = time.perf_counter()

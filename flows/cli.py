@@ -202,7 +202,7 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 def open_lake_read_only(lake: Path | None, settings: Settings) -> Any:
     """Return a read-only connection to the lake, or exit with a message when there is none."""
-    from tasks.lake import store as lakes
+    from tasks import lake as lakes
 
     location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
     if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
@@ -284,7 +284,7 @@ def validate(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Re-run every suite over the whole lake and report; changes nothing. Exits 1 on failures."""
-    from tasks.lake import store as lakes
+    from tasks import lake as lakes
     from tasks.quality.validate import (
         SUITE_TABLES,
         Validator,
@@ -369,7 +369,7 @@ def bi(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Print read-only connection recipes for DuckDB clients and BI tools for this lake."""
-    from tasks.lake import store as lakes
+    from tasks import lake as lakes
     from tasks.serving.bi import connection_recipes
 
     settings = Settings()

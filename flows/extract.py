@@ -10,9 +10,9 @@ from prefect.cache_policies import NO_CACHE
 from spacy.language import Language
 
 from flows import steps
+from tasks import lake
 from tasks.extraction import tables as extract
 from tasks.extraction.nlp import DEFAULT_MODEL
-from tasks.lake import store as lake
 from tasks.lake.lock import writer_lock
 
 

@@ -19,9 +19,9 @@ from prefect.cache_policies import NO_CACHE
 from flows import steps
 from flows.progress import report_progress
 from flows.settings import SourceSpec
+from tasks import lake
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.nlp import DEFAULT_MODEL
-from tasks.lake import store as lake
 from tasks.lake.lock import writer_lock
 from tasks.quality.validate import SUITES_DIR, BatchValidationError
 from tasks.serving.publish import PublishTarget

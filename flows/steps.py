@@ -11,12 +11,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from spacy.language import Language
 
+from tasks import lake
 from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
 from tasks.documents.dedupe import DedupIndex, build_index
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction import tables as extract
 from tasks.extraction.nlp import load_nlp
-from tasks.lake import store as lake
 from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
 from tasks.serving.publish import PublishTarget, publish

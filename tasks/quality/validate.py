@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.ids import stable_id
+from tasks.lake.entities import batch_entities
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SUITE_TABLES = (
@@ -78,35 +79,6 @@ def expectation_name(kind: str, kwargs: dict[str, Any]) -> str:
     """Return a readable name: the expectation type and the columns it reads."""
     columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
     return f"{kind}({', '.join(columns)})" if columns else kind
-
-
-def batch_entities(mentions: pa.Table) -> pa.Table:
-    """Return the `entities` rows the batch's mentions imply (counts within the batch)."""
-    from tasks.schema import ENTITIES
-
-    groups: dict[str, dict[str, Any]] = {}
-    for row in mentions.select(
-        ["entity_id", "canonical_name", "label", "text", "article_id"]
-    ).to_pylist():
-        entry = groups.setdefault(
-            row["entity_id"],
-            {
-                "entity_id": row["entity_id"],
-                "canonical_name": row["canonical_name"],
-                "label": row["label"],
-                "aliases": set(),
-                "articles": set(),
-                "mention_count": 0,
-            },
-        )
-        entry["aliases"].add(row["text"])
-        entry["articles"].add(row["article_id"])
-        entry["mention_count"] += 1
-    rows = [
-        g | {"aliases": sorted(g["aliases"]), "article_count": len(g.pop("articles"))}
-        for g in groups.values()
-    ]
-    return pa.Table.from_pylist(rows, schema=ENTITIES)
 
 
 def with_body_length(child: pa.Table, lengths: dict[str, int]) -> pa.Table:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.lake.store import ALIAS, LakeLocation, extensions_for
+from tasks.lake import ALIAS, LakeLocation, extensions_for
 
 
 def extension_path(name: str) -> Path:

@@ -17,7 +17,7 @@ from duckdb.sqltypes import DuckDBPyType
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from tasks.lake.store import ALIAS
+from tasks.lake import ALIAS
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from tasks.lake.store import snapshot_id
+from tasks.lake import snapshot_id
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 

@@ -39,7 +39,7 @@ def run_ingest(prefect_harness: None, tmp_path: Path):
 @pytest.fixture
 def lake_query(tmp_path: Path):
     """Return a function that runs a query on a lake (default: the test's) and fetches rows."""
-    from tasks.lake import store as lake
+    from tasks import lake
 
     def query(sql: str, path: Path | None = None) -> list[tuple[Any, ...]]:
         con = lake.connect(lake.LakeLocation.local(path or tmp_path / "lake"), read_only=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAUSING_RUN = textwrap.dedent(
     """
     import sys, time
-    import tasks.lake.store as lake
+    import tasks.lake.writes as lake
 
     original, commits = lake.insert_tables, []
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.serving.bi import connection_recipes
 from tests.flows.test_atomicity import cli_env
 from tests.pg import Cluster, postgres_cluster_fixture  # noqa: F401

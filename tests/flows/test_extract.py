@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.quality.extraction_report import extraction_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

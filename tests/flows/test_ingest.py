@@ -12,7 +12,7 @@ from threading import Thread
 
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

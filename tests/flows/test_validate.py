@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.quality.validate import SUITES_DIR, load_suites
 from tests.browser import screenshot
 

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.lake.views import load_views, register_views
 from tasks.schema import BATCH_TABLES
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from sqlalchemy import text
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.serving.bi import connection_recipes, extension_paths, init_statements
 from tests.tasks.test_report_html import ARTICLE_COUNT, build_small_lake
 

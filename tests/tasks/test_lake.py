@@ -7,7 +7,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.schema import ARTICLES, RAW_DOCUMENTS
 
 pytestmark = pytest.mark.unit

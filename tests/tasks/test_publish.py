@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.lake.views import load_views, register_views
 from tasks.schema import (
     AMOUNTS,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.lake.views import load_views, register_views
 from tasks.schema import ARTICLES, MENTIONS, PLACES, QUOTES
 from tasks.serving.report_html import CHARTS, build_report, cell_text, report_data

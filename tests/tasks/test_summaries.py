@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from tasks.lake import store as lake
+from tasks import lake
 from tasks.lake import summaries
 from tests.sql.test_marts import BIDEN, UN, batch
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tasks import lake
 from tasks.documents.batch import BatchResult, dedupe_batch, parse_batch, with_tables
 from tasks.documents.dedupe import build_index
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.tables import extract_tables
-from tasks.lake import store as lake
 from tasks.quality.validate import (
     SUITES_DIR,
     BatchValidationError,

@@ -1,0 +1,51 @@
+"""The DuckLake store: connection, writes, reads, views, summary tables, the writer lock.
+
+`from tasks import lake` gives the store's public functions in one namespace.
+"""
+
+from tasks.lake.connection import ALIAS, EXTENSIONS, LakeLocation, connect, extensions_for
+from tasks.lake.entities import batch_entities, refresh_entities
+from tasks.lake.reads import (
+    article_batches,
+    index_rows,
+    load_state,
+    query,
+    read_tables,
+    snapshot_id,
+    table_counts,
+)
+from tasks.lake.writes import (
+    commit_batch,
+    insert_tables,
+    rebuild_summaries,
+    record_run,
+    refresh_pending_summaries,
+    replace_extraction,
+    state_table,
+    transaction,
+)
+
+__all__ = [
+    "ALIAS",
+    "EXTENSIONS",
+    "LakeLocation",
+    "article_batches",
+    "batch_entities",
+    "commit_batch",
+    "connect",
+    "extensions_for",
+    "index_rows",
+    "insert_tables",
+    "load_state",
+    "query",
+    "read_tables",
+    "rebuild_summaries",
+    "record_run",
+    "refresh_entities",
+    "refresh_pending_summaries",
+    "replace_extraction",
+    "snapshot_id",
+    "state_table",
+    "table_counts",
+    "transaction",
+]
