@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
-from spacy.language import Language
+from prefect import flow, get_run_logger
 
 from flows import steps
 from tasks import lake
-from tasks.extraction import tables as extract
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.lake.lock import writer_lock
-
-
-@task(cache_policy=NO_CACHE)
-def extract_articles(nlp: Language, articles: Any, n_process: int) -> tuple[dict, Any]:
-    children, updated = extract.extract_tables(nlp, articles, n_process)
-    return children, updated.select(["article_id", "tone", "focus_country"])
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def replace_extraction(con: Any, children: dict, fields: Any) -> None:
-    lake.replace_extraction(con, children, fields)
-
-
-@task(cache_policy=NO_CACHE)
-def rebuild_summaries(con: Any) -> None:
-    lake.rebuild_summaries(con)
-
-
-@task(cache_policy=NO_CACHE)
-def refresh_pending_summaries(con: Any) -> int:
-    return lake.refresh_pending_summaries(con)
+from tasks.schema import EXTRACTED_TABLES
 
 
 @flow(name="extract")
@@ -56,16 +32,16 @@ def reextract(
         articles = 0
         language = nlp.lang or "en"
         for batch in lake.article_batches(con, batch_size, language, only_missing=not everything):
-            children, fields = extract_articles(nlp, batch, n_process)
-            replace_extraction(con, children, fields)
+            children, fields = steps.extract_stored(nlp, batch, n_process)
+            steps.replace_extraction(con, children, fields)
             articles += batch.num_rows
         if everything and articles:
             # re-extraction subtracted old counts exactly; first/last dates and samples of the
             # additive summaries are made exact again here, and pending days recomputed
-            rebuild_summaries(con)
+            steps.rebuild_summaries(con)
         elif articles:
-            refresh_pending_summaries(con)
+            steps.refresh_pending_summaries(con)
         counts = lake.table_counts(con)
         con.close()
     logger.info("re-extracted %d articles", articles)
-    return {"articles": articles} | {name: counts[name] for name in lake.EXTRACTED_TABLES}
+    return {"articles": articles} | {name: counts[name] for name in EXTRACTED_TABLES}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 from prefect import task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from spacy.language import Language
 
@@ -20,7 +24,8 @@ from tasks.extraction.nlp import load_nlp
 from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
 from tasks.serving.publish import PublishTarget, publish
-from tasks.sources.readers import Checkpoint, Source
+from tasks.serving.run_summary import RunTally, summary_markdown
+from tasks.sources import Checkpoint, Source
 
 
 class RecordStream:
@@ -106,3 +111,46 @@ def build_docs(validator: Validator | None) -> Path | None:
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=600)
 def publish_marts(con: duckdb.DuckDBPyConnection, target: PublishTarget) -> dict[str, int]:
     return publish(con, target.url, target.schema, target.with_base_tables, target.reader_role)
+
+
+@task(cache_policy=NO_CACHE)
+def extract_stored(nlp: Language, articles: pa.Table, n_process: int) -> tuple[dict, pa.Table]:
+    children, updated = extract.extract_tables(nlp, articles, n_process)
+    return children, updated.select(["article_id", "tone", "focus_country"])
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def replace_extraction(
+    con: duckdb.DuckDBPyConnection, children: dict[str, pa.Table], fields: pa.Table
+) -> None:
+    lake.replace_extraction(con, children, fields)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def rebuild_summaries(con: duckdb.DuckDBPyConnection) -> None:
+    lake.rebuild_summaries(con)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    started_at: datetime,
+    sources: list[str],
+    tally: RunTally,
+    status: str,
+    error: str | None,
+) -> None:
+    lake.record_run(
+        con, run_id, started_at, sources, status, tally.totals(), dict(tally.timings), error
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def read_error_reasons(con: duckdb.DuckDBPyConnection, source: str, run_id: str) -> list[str]:
+    return lake.read_error_reasons(con, source, run_id)
+
+
+@task(cache_policy=NO_CACHE)
+def publish_summary(summary: dict[str, Any]) -> None:
+    create_markdown_artifact(summary_markdown(summary), key="ingest-summary")

@@ -74,3 +74,15 @@ def article_batches(
             return
         yield batch
         after = batch.column("article_id")[-1].as_py()
+
+
+def read_error_reasons(
+    con: duckdb.DuckDBPyConnection, source: str, run_id: str, limit: int = 3
+) -> list[str]:
+    """Return up to `limit` distinct reasons this run rejected the source's records at read."""
+    rows = con.execute(
+        "select distinct reason from rejected where source = ? and run_id = ? "
+        "and stage = 'read' order by 1 limit ?",
+        [source, run_id, limit],
+    ).fetchall()
+    return [reason for (reason,) in rows]
