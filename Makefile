@@ -1,10 +1,11 @@
 # newslake: `make run` ingests the sample articles, `make test` runs the suite.
+# Another interpreter gets its own venv: make test PYTHON=python3.13 VENV=.venv313
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench wheel clean
 
 install: $(STAMP)
 
@@ -32,5 +33,9 @@ bench: install
 	$(BIN)/python bench/noop.py
 	$(BIN)/python bench/queries.py
 
+wheel: install
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w dist .
+	@ls dist/newslake-*.whl
+
 clean:
-	rm -rf lake .pytest_cache .ruff_cache .mypy_cache
+	rm -rf lake build dist .pytest_cache .ruff_cache .mypy_cache

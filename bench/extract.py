@@ -33,7 +33,7 @@ def bodies(path: Path) -> list[str]:
 
     from tasks.documents.batch import parse_batch
     from tasks.documents.normalise import NormaliseContext
-    from tasks.sources.readers import CsvSource
+    from tasks.sources import CsvSource
 
     context = NormaliseContext(run_id="bench", ingested_at=datetime.now(UTC))
     batch = parse_batch(list(CsvSource("isot", str(path)).read()), context)

@@ -62,7 +62,7 @@ def ingest_once(
     from tasks.documents.batch import batched, dedupe_batch, parse_batch, with_tables
     from tasks.documents.dedupe import build_index
     from tasks.documents.normalise import NormaliseContext
-    from tasks.sources.readers import CsvSource
+    from tasks.sources import CsvSource
 
     start = time.perf_counter()
     validator = None

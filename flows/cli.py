@@ -40,10 +40,9 @@ def resolve_source(value: str, settings: Settings) -> SourceSpec:
     path = Path(value)
     if not path.exists():
         raise typer.BadParameter(f"no configured source or path named {value!r}")
-    from tasks.sources.readers import source_from_path
+    from tasks.sources import kind_of_path
 
-    # the sources module owns which reader an extension gets
-    kind = source_from_path(value).kind
+    kind = kind_of_path(path)  # tasks.sources owns which reader an extension gets
     name = path.name if path.is_dir() else path.stem
     return SourceSpec(name=name, kind=kind, path=str(path))  # type: ignore[arg-type]
 

@@ -14,6 +14,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tasks.resources import EXPECTATIONS_DIR
+
 SourceKind = Literal["folder", "files", "csv", "jsonl", "html", "feed", "http"]
 
 
@@ -27,7 +29,7 @@ class SourceSpec(BaseModel):
     columns: dict[str, str] | None = None
 
     def as_config(self) -> dict[str, Any]:
-        """Return the plain mapping that `tasks.sources.readers.source_from_config` takes."""
+        """Return the plain mapping that `tasks.sources.source_from_config` takes."""
         return self.model_dump(exclude_none=True)
 
 
@@ -56,7 +58,7 @@ class Settings(BaseSettings):
     n_process: int = Field(default=1, ge=1, description="spaCy worker processes")
     validate_batches: bool = Field(default=True, description="run the expectation suites")
     expectations_dir: Path = Field(
-        default=Path(__file__).resolve().parents[1] / "expectations",
+        default=EXPECTATIONS_DIR,
         description="one GX suite (JSON) per table",
     )
     docs_dir: Path | None = Field(default=None, description="Data Docs site; default <lake>/docs")

@@ -60,7 +60,7 @@ def isot_articles(isot_csv: Path) -> list[dict]:
 
     from tasks.documents.batch import parse_batch
     from tasks.documents.normalise import NormaliseContext
-    from tasks.sources.readers import CsvSource
+    from tasks.sources import CsvSource
 
     context = NormaliseContext(run_id="test", ingested_at=datetime.now(UTC))
     batch = parse_batch(list(CsvSource("isot", str(isot_csv)).read()), context)

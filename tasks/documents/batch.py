@@ -13,7 +13,7 @@ import pyarrow as pa
 from tasks.documents.dedupe import DedupIndex, DedupResult, dedupe_articles
 from tasks.documents.normalise import NormaliseContext, normalise_doc
 from tasks.ids import stable_id
-from tasks.parse.records import parse_record
+from tasks.parse import parse_record
 from tasks.records import RawRecord, Rejection
 from tasks.schema import ARTICLE_FINGERPRINTS, ARTICLES, RAW_DOCUMENTS, REJECTED
 

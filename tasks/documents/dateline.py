@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tasks.lexicon import MONTHS, month_pattern
+
 # a dateline, and any correction note or byline before it, lies in this many leading characters
 WINDOW = 250
 
@@ -38,12 +40,6 @@ AGENCIES: tuple[str, ...] = (
     "Anadolu",
 )
 
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
 # lower case inside a title-cased place name: "Dar es Salaam", "Port-au-Prince", "King of Prussia"
 _MINOR_WORDS = frozenset(
     {"of", "de", "del", "da", "das", "do", "dos", "du", "des", "es", "the", "and", "upon", "on"}
@@ -52,10 +48,7 @@ _MINOR_WORDS = frozenset(
 _MAX_NAME_WORDS = 6
 
 _WORD = r"[^\W\d_][\w.'’&-]*"
-_MONTH = (
-    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
-)
+_MONTH = month_pattern(title=True)
 _AGENCY = "|".join(re.escape(name) for name in sorted(AGENCIES, key=len, reverse=True))
 _SPACE = r"[^\S\r\n]"  # a dateline does not run across a line break
 _DATELINE_RX = re.compile(
@@ -113,7 +106,7 @@ def parse_dateline(text: str) -> Dateline:
         places=_parse_places(match["head"]) if match["head"] else (),
         agency=match["agency"],
         author=" ".join(author.split()) if author else None,
-        month_day=(_MONTHS[month[:3].lower()], int(match["day"])) if month else None,
+        month_day=(MONTHS[month.lower()], int(match["day"])) if month else None,
         preamble=window[start : match.start()].strip() or None,
         body_start=_skip_space(text, match.end()),
     )

@@ -34,6 +34,8 @@ class NormaliseContext:
 
 def canonical_url(url: str | None) -> str | None:
     """Return the URL without fragment, tracking parameters, default port or trailing slash."""
+    # not courlan.normalize_url: it keeps "http", "www." and a trailing slash, so article ids of
+    # "http://www.example.com/a/" would change (https://example.com/a here)
     if not url or not url.strip():
         return None
     parts = urlsplit(url.strip())

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+from tasks.resources import SQL_DIR
+
 LAYERS = ("staging", "marts")
 
 

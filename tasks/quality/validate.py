@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 
 from tasks.ids import stable_id
 from tasks.lake.entities import batch_entities
+from tasks.resources import EXPECTATIONS_DIR
 
-SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+SUITES_DIR = EXPECTATIONS_DIR
 SUITE_TABLES = (
     "raw_documents",
     "articles",

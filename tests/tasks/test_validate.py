@@ -20,7 +20,7 @@ from tasks.quality.validate import (
     load_suites,
     validate_batch,
 )
-from tasks.sources.readers import FolderSource
+from tasks.sources import FolderSource
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Tests for tasks/dateline.py: invented wire-style strings, then the real ISOT sample."""
+"""Tests for tasks/documents/dateline.py: invented wire-style strings, then the real ISOT sample."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for tasks/decode.py: binary sniffing and text decoding."""
+"""Tests for tasks/sources/decode.py: binary sniffing and text decoding."""
 
 from __future__ import annotations
 
