@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from typing import Any
 
+import pycountry
 from spacy.tokens import Doc, Span, Token
+
+from tasks.extraction.sentences import sentence_index, sentence_starts
 
 SMALL_NUMBERS = {
     word: value
@@ -21,13 +23,18 @@ SCALES = {"hundred": 1e2, "dozen": 12.0, "thousand": 1e3, "k": 1e3, "million": 1
 SCALES |= {"mn": 1e6, "m": 1e6, "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9}
 SCALES |= {"trillion": 1e12, "tn": 1e12}
 
+# ISO 4217 codes ("USD 5 million", "EUR 20bn") come from pycountry, written in capitals only: in
+# lower case many are words ("all", "top", "try"). pycountry has no symbols, local abbreviations
+# or the nouns and adjectives of wire copy (its names are formal: "Pakistan Rupee", "New Taiwan
+# Dollar", "Czech Koruna"), so the tables below are written here.
+ISO_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
 SYMBOLS = {"$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
 SYMBOLS |= {"₦": "NGN"}
 DOLLAR_PREFIXES = {"US": "USD", "U.S.": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD"}
 DOLLAR_PREFIXES |= {"HK": "HKD", "NZ": "NZD", "S": "SGD", "NT": "TWD", "R": "BRL", "Mex": "MXN"}
 DOLLAR_PREFIXES |= {"T": "TOP"}
-CODES = {"RMB": "CNY", "RM": "MYR", "RS": "INR", "RS.": "INR"}
-CODES |= {c: c for c in "USD EUR GBP JPY CNY CHF AUD CAD HKD INR RUB".split()}
+# abbreviations that are not ISO codes, matched in any case ("Rs 500", "rmb 2bn")
+LOCAL_CODES = {"RMB": "CNY", "RM": "MYR", "RS": "INR", "RS.": "INR"}
 # singular currency nouns; None where the word alone names several currencies
 CURRENCY_WORDS: dict[str, str | None] = {
     "dollar": "USD", "euro": "EUR", "pound": "GBP", "sterling": "GBP", "yuan": "CNY",
@@ -64,7 +71,8 @@ _AMOUNT = rf"(?i:(?:{_NUM}|{_WORDS}|(?:\ba\s+)?\bdozen\b|\bhalf(?:\s+an?)?\b)(?:
 # money also takes "600m", "1.13bn", "5k"
 _MONEY_AMOUNT = rf"(?i:(?:{_NUM}|{_WORDS})(?:{_SCALE_WORD}|[mbk](?![a-z]))*)"
 _PREFIX = "|".join(re.escape(p) for p in sorted(DOLLAR_PREFIXES, key=len, reverse=True))
-_CODE = "|".join(re.escape(c) for c in sorted(CODES, key=len, reverse=True))
+_LOCAL_CODE = "|".join(re.escape(c) for c in sorted(LOCAL_CODES, key=len, reverse=True))
+_ISO_CODE = "|".join(sorted(ISO_CODES))
 _CURRENCY = (
     r"(?i:dollars?|euros?|pounds?(?:\s+sterling)?|sterling|yuan|renminbi|yen|rubles?|roubles?|"
     r"rupees?|won|liras?|shekels?|rand|naira|ringgit|baht|rupiah|reais|zlotys?|hryvnias?|"
@@ -80,7 +88,7 @@ _SYMBOL_MONEY = (
 SYMBOL_MONEY_RX = re.compile(_SYMBOL_MONEY)
 MONEY_RX = re.compile(
     rf"{_SYMBOL_MONEY}"
-    rf"|\b(?P<code>(?i:{_CODE}))\s?(?P<code_amount>{_MONEY_AMOUNT})"
+    rf"|\b(?P<code>(?i:{_LOCAL_CODE})|{_ISO_CODE})\s?(?P<code_amount>{_MONEY_AMOUNT})"
     rf"|(?<![\w.,$£€¥])(?:(?P<low>{_MONEY_AMOUNT}){_RANGE})?(?P<word_amount>{_MONEY_AMOUNT})[\s-]+"
     rf"(?:(?P<qualifier>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|U\.S\.)\s+)?(?P<word>{_CURRENCY})\b"
 )
@@ -137,7 +145,8 @@ def _currency(match: re.Match[str]) -> str | None:
             return DOLLAR_PREFIXES[match["prefix"]]
         return SYMBOLS[match["symbol"]]
     if groups.get("code"):
-        return CODES[match["code"].upper()]
+        code = match["code"].upper()
+        return LOCAL_CODES.get(code, code)
     return word_currency(f"{match['qualifier'] or ''} {match['word'].split()[0]}")
 
 
@@ -341,13 +350,13 @@ def extract_amounts(doc: Doc) -> list[dict[str, Any]]:
         for row in EXTRACTORS[ent.label_](doc_text, ent)
     ]
     found += _symbol_rows(doc_text)
-    sentence_starts = [sent.start_char for sent in doc.sents]
+    starts = sentence_starts(doc)
     rows, last_end = [], -1
     for row in sorted(found, key=lambda r: (r["start_char"], -r["end_char"])):
         if row["start_char"] < last_end:  # a widened amount already covers this one
             continue
         last_end = row["end_char"]
         text = doc_text[row["start_char"] : row["end_char"]]
-        index = bisect_right(sentence_starts, row["start_char"]) - 1
+        index = sentence_index(starts, row["start_char"])
         rows.append({"text": text, **row, "sentence_index": index})
     return rows

@@ -8,6 +8,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from tasks.extraction.sentences import sentence_index, sentence_starts
 from tasks.ids import stable_id
 
 # entity labels that name things; numbers and dates go to their own tables
@@ -93,23 +94,6 @@ def resolve_names(ents: list[Span]) -> list[tuple[str, str]]:
     for name, label in resolved:
         votes.setdefault(name.casefold(), Counter())[label] += 1
     return [(name, votes[name.casefold()].most_common(1)[0][0]) for name, _ in resolved]
-
-
-def sentence_starts(doc: Doc) -> list[int]:
-    """Return the start character of each sentence, in order."""
-    return [sent.start_char for sent in doc.sents]
-
-
-def sentence_index(starts: list[int], offset: int) -> int:
-    """Return the index of the sentence holding the character offset."""
-    low, high = 0, len(starts) - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 def extract_mentions(doc: Doc, starts: list[int] | None = None) -> list[dict[str, Any]]:

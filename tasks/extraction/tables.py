@@ -13,9 +13,10 @@ from spacy.tokens import Doc
 
 from tasks.extraction.amounts import extract_amounts
 from tasks.extraction.date_mentions import extract_dates
-from tasks.extraction.mentions import entity_id, extract_mentions, sentence_starts
+from tasks.extraction.mentions import entity_id, extract_mentions
 from tasks.extraction.places import extract_places, resolve_place
 from tasks.extraction.quotes import extract_quotes
+from tasks.extraction.sentences import sentence_starts
 from tasks.extraction.tone import score_tone
 from tasks.ids import stable_id
 from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES

@@ -1,4 +1,4 @@
-"""Tests for tasks/dates.py: invented wire-style phrases, then the real ISOT sample."""
+"""Tests for tasks/extraction/date_mentions.py and its date resolution, then the ISOT sample."""
 
 from __future__ import annotations
 

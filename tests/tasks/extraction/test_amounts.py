@@ -1,4 +1,4 @@
-"""Tests for tasks/amounts.py: invented wire-style sentences, then the real ISOT sample."""
+"""Tests for tasks/extraction/amounts.py: invented wire-style sentences, then the ISOT sample."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import math
 import time
 from collections import Counter
 
+import pycountry
 import pytest
 
+from tasks.extraction import amounts
 from tasks.extraction.amounts import extract_amounts, parse_number, word_currency
 
 pytestmark = pytest.mark.unit
@@ -130,6 +132,27 @@ def test_parse_number(text: str, value: float | None) -> None:
 )
 def test_word_currency(phrase: str, code: str | None) -> None:
     assert word_currency(phrase) == code
+
+
+@pytest.mark.parametrize("code", ["USD", "CHF", "NOK", "ZAR"])
+def test_iso_code_money(nlp, code: str) -> None:
+    rows = extract_amounts(nlp(f"The fund holds {code} 3.5 billion."))
+    assert [(r["text"], r["value"], r["currency"]) for r in rows] == [
+        (f"{code} 3.5 billion", 3.5e9, code)
+    ]
+
+
+def test_hand_written_codes_are_iso_currencies() -> None:
+    tables = [
+        amounts.SYMBOLS,
+        amounts.DOLLAR_PREFIXES,
+        amounts.LOCAL_CODES,
+        amounts.CURRENCY_WORDS,
+        amounts.QUALIFIED_CURRENCIES,
+    ]
+    codes = {code for table in tables for code in table.values() if code is not None}
+    assert {code for code in codes if pycountry.currencies.get(alpha_3=code) is None} == set()
+    assert codes <= amounts.ISO_CODES
 
 
 @pytest.mark.slow
