@@ -30,6 +30,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/extractors.py
 	$(BIN)/python bench/noop.py
 	$(BIN)/python bench/queries.py
 

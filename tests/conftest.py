@@ -1,14 +1,83 @@
-"""Shared fixtures: the real corpora in ../shared/corpora (skipped when absent, failed in CI)."""
+"""Shared fixtures and helpers.
+
+- the real corpora in ../shared/corpora (skipped when absent, failed in CI), and the `corpus`
+  marker on every test that reads them;
+- the `perf` marker is never combined with `unit` (unit tests do not time anything);
+- every process a test starts is gone when the session ends: each child inherits a session
+  token in its environment, and any process still carrying it afterwards fails the run.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("NEWSLAKE_CORPORA", ROOT.parent / "shared" / "corpora"))
+CORPUS_FIXTURES = frozenset(
+    {"isot_csv", "bbc_dir", "html_dir", "feeds_dir", "isot_articles", "isot_docs"}
+)
+SESSION_TOKEN = f"NEWSLAKE_TEST_SESSION={uuid.uuid4().hex}"
+os.environ["NEWSLAKE_TEST_SESSION"] = SESSION_TOKEN.partition("=")[2]
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.corpus)
+        if item.get_closest_marker("perf") and item.get_closest_marker("unit"):
+            raise pytest.UsageError(f"{item.nodeid}: a perf test is never marked unit")
+
+
+def session_processes() -> list[tuple[int, str]]:
+    """Return (pid, command line) of every other process started under this test session."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if SESSION_TOKEN.encode() in environ:
+            found.append((int(entry.name), command.strip()))
+    return found
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has torn down the session fixtures
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a test left a process behind (and stop it)."""
+    if not Path("/proc").is_dir():
+        return
+    deadline = time.monotonic() + 15  # servers get a moment to finish their own shutdown
+    while (leftovers := session_processes()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if not leftovers:
+        return
+    for pid, _ in leftovers:
+        with contextlib.suppress(OSError):  # it may have ended meanwhile
+            os.kill(pid, signal.SIGKILL)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = "\n".join(f"  pid {pid}: {command[:200]}" for pid, command in leftovers)
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(f"processes left running by the tests (now killed):\n{lines}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def corpus_path(*parts: str) -> Path:

@@ -16,9 +16,9 @@ from tasks import lake
 from tasks.serving.bi import connection_recipes
 from tests.flows.test_atomicity import cli_env
 from tests.pg import Cluster, postgres_cluster_fixture  # noqa: F401
-from tests.tasks.test_report_html import build_small_lake, small_batch
+from tests.tasks.serving.test_report_html import build_small_lake, small_batch
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.perf]  # reader waits
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 1.0  # the limit on a reader's lock wait

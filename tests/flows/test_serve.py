@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ import duckdb
 import pytest
 
 from tasks import lake
+from tests.conftest import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -19,12 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 STORY = (
     "{title}\n\nVALLETTA (Reuters) - {title} on Monday, the port authority said in a statement.\n"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def completed_runs(path: Path) -> list[tuple[int, int]]:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -318,9 +317,7 @@ def test_a_scare_quote_without_cue_is_unattributed(nlp) -> None:
 
 @pytest.mark.slow
 def test_isot_offsets_coverage_and_speakers(isot_docs) -> None:
-    started = time.perf_counter()
     extracted = [(article, doc, extract_quotes(doc)) for article, doc in isot_docs]
-    elapsed = time.perf_counter() - started
     passages = covered = with_speaker = 0
     uncovered = []
     methods: dict[str, int] = {}
@@ -347,10 +344,8 @@ def test_isot_offsets_coverage_and_speakers(isot_docs) -> None:
     print(
         f"\nISOT quotes: {len(extracted)} articles, {quotes} quote rows {methods}; "
         f"{passages} curly passages of >= 5 words, covered {covered / passages:.1%}, "
-        f"with speaker {with_speaker / passages:.1%}; "
-        f"extract_quotes {elapsed:.2f} s ({len(extracted) / elapsed:.0f} docs/s)"
+        f"with speaker {with_speaker / passages:.1%}"
     )
     assert passages > 1000
     assert not uncovered, uncovered[:5]
     assert with_speaker / passages >= 0.75
-    assert elapsed < 3.0

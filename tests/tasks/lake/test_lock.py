@@ -9,9 +9,9 @@ import pytest
 
 from tasks.lake.lock import LakeBusyError, writer_lock
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration  # writers are real processes
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HOLD = (
     "import sys, time; from pathlib import Path; from tasks.lake.lock import writer_lock\n"
     "with writer_lock(Path(sys.argv[1])):\n"
@@ -40,6 +40,7 @@ def test_a_second_writer_is_refused_with_the_holder_named(tmp_path: Path) -> Non
         holder.wait()
 
 
+@pytest.mark.perf
 def test_a_waiting_writer_gets_the_lock_once_it_is_released(tmp_path: Path) -> None:
     holder = hold_lock(tmp_path, 1)
     start = time.monotonic()
