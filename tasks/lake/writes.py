@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from tasks.lake import summaries
 from tasks.lake.entities import refresh_entities
+from tasks.lake.views import SQL_DIR
 from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES, LOG_TABLES, RUNS, SOURCE_STATE
 
 
@@ -189,3 +190,20 @@ def record_run(
         con.execute("insert into runs by name select * from new_run")
     finally:
         con.unregister("new_run")
+
+
+def record_interrupted_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Record as 'interrupted' every run that committed batches but never recorded its end.
+
+    The writer calls this once it holds the lock and before it commits anything, so a run killed
+    mid-way shows in `runs` (and `newslake status`) with what it committed. Returns their ids.
+    """
+    select = (SQL_DIR / "tables" / "interrupted_runs.sql").read_text(encoding="utf-8")
+    found = con.execute(select).to_arrow_table()
+    if found.num_rows:
+        con.register("interrupted_runs", found.select(RUNS.names).cast(RUNS))
+        try:
+            con.execute("insert into runs by name select * from interrupted_runs")
+        finally:
+            con.unregister("interrupted_runs")
+    return found.column("run_id").to_pylist()
