@@ -1,5 +1,7 @@
 -- Volume and freshness per source: raw records, articles, exact duplicates (raw documents of an
--- article already stored), near-duplicates, rejected records, and hours since the latest article.
+-- article already stored), near-duplicates, rejected records, the latest article published and
+-- ingested, and the hours since each. The one definition of a source's freshness: `newslake
+-- status` and the HTML report read it.
 with
 
 raw_counts as (
@@ -42,7 +44,9 @@ select
     article_counts.latest_published_at,
     article_counts.latest_ingested_at,
     round(epoch(now() - article_counts.latest_published_at) / 3600, 1)
-        as hours_since_latest_published
+        as hours_since_latest_published,
+    round(epoch(now() - article_counts.latest_ingested_at) / 3600, 1)
+        as hours_since_latest_ingested
 from raw_counts
 full join article_counts using (source)
 full join rejected_counts using (source)

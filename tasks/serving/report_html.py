@@ -1,4 +1,4 @@
-"""A self-contained HTML report of the lake: matplotlib charts as data URIs, plus tables."""
+"""A self-contained HTML report of the lake's marts: matplotlib charts as data URIs, plus tables."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ NUMERIC_CELL = ' class="num"'
 CHARTS = ("entity_trends", "top_entities", "countries", "source_volume")
 
 
-# queries: lake -> data frames
+# queries: marts -> data frames
 
 
 def frame(
@@ -43,18 +43,15 @@ def entity_trends(con: duckdb.DuckDBPyConnection, top: int = TOP_PEOPLE) -> pd.D
         con,
         """
         with top_people as (
-            select entity_id, canonical_name as name
-            from entities
+            select entity_id
+            from mart_entities
             where label = 'PERSON'
-            order by article_count desc, mention_count desc, canonical_name
+            order by articles desc, mentions desc, canonical_name
             limit ?
         )
-        select cast(a.published_at as date) as published_date, t.name,
-            count(distinct m.article_id) as articles
-        from mentions m
-        join top_people t using (entity_id)
-        join articles a using (article_id)
-        where a.published_at is not null
+        select published_date, canonical_name as name, cast(sum(articles) as bigint) as articles
+        from mart_entity_mentions_daily
+        join top_people using (entity_id)
         group by all
         order by published_date, name
         """,
@@ -67,11 +64,11 @@ def top_entities(con: duckdb.DuckDBPyConnection, limit: int = TOP_ENTITIES) -> p
     return frame(
         con,
         """
-        select canonical_name as name, label, article_count as articles,
-            mention_count as mentions, array_to_string(list_sort(aliases)[1:3], ', ') as aliases
-        from entities
+        select canonical_name as name, label, articles, mentions,
+            array_to_string(list_sort(aliases)[1:3], ', ') as aliases
+        from mart_entities
         where label in ('PERSON', 'ORG')
-        order by article_count desc, mention_count desc, canonical_name
+        order by articles desc, mentions desc, canonical_name
         limit ?
         """,
         [limit],
@@ -83,12 +80,8 @@ def countries(con: duckdb.DuckDBPyConnection, limit: int = TOP_COUNTRIES) -> pd.
     return frame(
         con,
         """
-        select country_code, count(distinct article_id) as articles,
-            count(distinct name) as places,
-            avg(latitude) as latitude, avg(longitude) as longitude
-        from places
-        where country_code is not null
-        group by country_code
+        select country_code, articles, places, latitude, longitude
+        from mart_countries
         order by articles desc, country_code
         limit ?
         """,
@@ -101,9 +94,8 @@ def source_volume(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame(
         con,
         """
-        select cast(published_at as date) as published_date, source, count(*) as articles
-        from articles
-        where published_at is not null
+        select published_date, source, cast(sum(articles) as bigint) as articles
+        from mart_articles_per_day
         group by all
         order by published_date, source
         """,
@@ -115,13 +107,8 @@ def top_speakers(con: duckdb.DuckDBPyConnection, limit: int = TOP_SPEAKERS) -> p
     return frame(
         con,
         """
-        select coalesce(e.canonical_name, q.speaker_text) as speaker,
-            count(*) as quotes, count(distinct q.article_id) as articles,
-            arg_max(q.quote_text, length(q.quote_text)) as sample_quote
-        from quotes q
-        left join entities e on e.entity_id = q.speaker_entity_id
-        where coalesce(e.canonical_name, q.speaker_text) is not null
-        group by all
+        select speaker, quotes, articles, sample_quote
+        from mart_quotes_by_speaker_name
         order by quotes desc, speaker
         limit ?
         """,
@@ -130,13 +117,13 @@ def top_speakers(con: duckdb.DuckDBPyConnection, limit: int = TOP_SPEAKERS) -> p
 
 
 def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return each source with its article count and latest published_at."""
+    """Return each source with articles: their count and latest published_at."""
     return frame(
         con,
         """
-        select source, count(*) as articles, max(published_at) as latest_published_at
-        from articles
-        group by source
+        select source, articles, latest_published_at
+        from mart_source_volume
+        where articles > 0
         order by articles desc, source
         """,
     )

@@ -1,4 +1,4 @@
-"""What `newslake status` shows: recent runs, per-source freshness, the lake's size."""
+"""What `newslake status` shows, read from the marts: recent runs, source freshness, lake size."""
 
 from __future__ import annotations
 
@@ -24,35 +24,31 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> Rows:
         "select strftime(started_at, '%Y-%m-%d %H:%M') as started, status, "
         "records_read as read, articles_new as new, duplicates as dups, rejected, "
         "round(duration_s, 1) as seconds, left(error, 60) as error "
-        "from runs order by started_at desc limit ?",
+        "from mart_runs order by started_at desc limit ?",
         [limit],
     )
 
 
 def source_freshness(con: duckdb.DuckDBPyConnection) -> Rows:
-    """Return each source's article count, latest publication and latest ingestion."""
+    """Return each source with articles: their count, latest publication and latest ingestion."""
     return _rows(
         con,
-        """
-        select
-            source,
-            count(*) as articles,
-            strftime(max(published_at), '%Y-%m-%d %H:%M') as latest_published,
-            strftime(max(ingested_at), '%Y-%m-%d %H:%M') as latest_ingested,
-            round(epoch(now() - max(ingested_at)) / 3600, 1) as hours_ago
-        from articles
-        group by source
-        order by source
-        """,
+        "select source, articles, "
+        "strftime(latest_published_at, '%Y-%m-%d %H:%M') as latest_published, "
+        "strftime(latest_ingested_at, '%Y-%m-%d %H:%M') as latest_ingested, "
+        "hours_since_latest_ingested as hours_ago "
+        "from mart_source_volume where articles > 0 order by source",
     )
 
 
 def lake_size(con: duckdb.DuckDBPyConnection, root: Path) -> dict[str, Any]:
-    """Return the snapshot id, row counts of the main tables, and bytes on disk under root."""
+    """Return the snapshot id, the lake's articles, raw documents and rejected records (the sum of
+    mart_source_volume), and the files and megabytes on disk under root."""
     files = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
     counts = con.execute(
-        "select (select count(*) from articles), (select count(*) from raw_documents), "
-        "(select count(*) from rejected)"
+        "select cast(coalesce(sum(articles), 0) as bigint), "
+        "cast(coalesce(sum(raw_documents), 0) as bigint), "
+        "cast(coalesce(sum(rejected), 0) as bigint) from mart_source_volume"
     ).fetchone() or (0, 0, 0)
     return {
         "snapshot_id": snapshot_id(con),

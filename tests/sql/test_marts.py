@@ -65,11 +65,19 @@ PLACES = [
     ("a5", LYON_AT | {"precision": "city"}),
     ("a5", {"name": "Atlantis", "precision": "city"}),
 ]
+# article id, quote, speaker entity, speaker as written
 QUOTES = [
-    ("a1", "We stand together.", BIDEN),
-    ("a2", "Paris will host the talks.", MACRON),
-    ("a2", "No comment at this time.", None),
-    ("a3", "The alliance is strong and will remain strong.", BIDEN),
+    ("a1", "We stand together.", BIDEN, "Biden"),
+    ("a2", "Paris will host the talks.", MACRON, "Macron"),
+    ("a2", "No comment at this time.", None, None),
+    ("a3", "The alliance is strong and will remain strong.", BIDEN, "the president"),
+    ("a2", "Talks went well.", None, "a spokesman"),
+    ("a4", "We have nothing to add today.", None, "a spokesman"),
+]
+# run id, started_at, status, records read, new articles, error
+RUNS = [
+    ("run-1", at(4, 0), "completed", 7, 5, None),
+    ("run-2", at(5, 0), "failed", 2, 0, "source unreachable"),
 ]
 
 
@@ -118,8 +126,14 @@ def batch() -> dict[str, pa.Table]:
             for i, (article_id, place) in enumerate(PLACES)
         ],
         "quotes": [
-            {"quote_id": f"q{i}", "article_id": a, "quote_text": text, "speaker_entity_id": who}
-            for i, (a, text, who) in enumerate(QUOTES)
+            {
+                "quote_id": f"q{i}",
+                "article_id": a,
+                "quote_text": text,
+                "speaker_entity_id": who,
+                "speaker_text": written,
+            }
+            for i, (a, text, who, written) in enumerate(QUOTES)
         ],
     }
     return {
@@ -132,6 +146,9 @@ def batch() -> dict[str, pa.Table]:
 def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = lake.connect(lake.LakeLocation.local(tmp_path_factory.mktemp("lake")))
     lake.commit_batch(connection, batch())
+    for run_id, started_at, status, read, new, error in RUNS:
+        counts = {"records_read": read, "articles_new": new}
+        lake.record_run(connection, run_id, started_at, ["reuters"], status, counts, {}, error)
     register_views(connection, load_views())
     yield connection
     connection.close()
@@ -276,8 +293,16 @@ def test_source_volume_counts_duplicates_near_duplicates_and_rejected(
         ("bbc", 3, 2, 0, 1, 1, at(2, 9), at(3, 12), at(4, 1)),
         ("reuters", 4, 3, 1, 0, 0, at(20, 7, month=2), at(3, 8), at(4, 0)),
     ]
-    hours = con.execute("select min(hours_since_latest_published) from mart_source_volume")
-    assert hours.fetchone()[0] > 24 * 365  # the fixture's articles are from 2024
+    hours = con.execute(
+        "select source, hours_since_latest_published, hours_since_latest_ingested, "
+        "epoch(now() - latest_ingested_at) / 3600 from mart_source_volume order by source"
+    ).fetchall()
+    assert all(published > 24 * 365 for _, published, _, _ in hours)  # the articles are from 2024
+    assert [(source, round(exact, 1)) for source, _, _, exact in hours] == [
+        (source, ingested) for source, _, ingested, _ in hours
+    ]
+    # bbc's latest article was ingested an hour after reuters' latest
+    assert hours[1][2] - hours[0][2] == pytest.approx(1.0, abs=0.11)
 
 
 def test_duplicate_clusters_group_near_duplicates_under_the_first_seen(
@@ -298,6 +323,79 @@ def test_articles_per_day_still_counts_articles(con: duckdb.DuckDBPyConnection) 
         (date(2024, 3, 3), "bbc", 1, 1),
         (date(2024, 3, 3), "reuters", 1, 0),
     ]
+
+
+def test_entities_count_articles_and_mentions_over_the_whole_lake(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = con.execute(
+        "select entity_id, canonical_name, label, articles, mentions, aliases "
+        "from mart_entities order by articles desc, mentions desc, canonical_name"
+    ).fetchall()
+    assert rows == [
+        (BIDEN, "Joe Biden", "PERSON", 4, 5, ["Joe Biden"]),
+        (UN, "United Nations", "ORG", 3, 3, ["United Nations"]),
+        (PARIS, "Paris", "GPE", 2, 3, ["Paris"]),
+        (MACRON, "Emmanuel Macron", "PERSON", 2, 2, ["Emmanuel Macron"]),
+        (FRENCH, "French", "NORP", 1, 1, ["French"]),
+        (NATO, "NATO", "ORG", 1, 1, ["NATO"]),
+    ]
+
+
+def test_countries_count_articles_and_places_with_mean_coordinates(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = con.execute(
+        "select country_code, articles, places, latitude, longitude "
+        "from mart_countries order by country_code"
+    ).fetchall()
+    # FR: Paris twice and Lyon have coordinates, the country row "France" has none;
+    # Atlantis has no country and is left out
+    assert rows == [
+        ("FR", 3, 3, pytest.approx((2 * 48.85 + 45.76) / 3), pytest.approx((2 * 2.35 + 4.83) / 3)),
+        ("US", 3, 2, pytest.approx(38.9), pytest.approx(-77.0)),
+    ]
+
+
+def test_quotes_by_speaker_name_counts_unattributed_speakers_by_their_text(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = con.execute(
+        "select speaker, quotes, articles, sample_quote from mart_quotes_by_speaker_name "
+        "order by quotes desc, speaker"
+    ).fetchall()
+    assert rows == [
+        ("Joe Biden", 2, 2, "The alliance is strong and will remain strong."),
+        ("a spokesman", 2, 2, "We have nothing to add today."),
+        ("Emmanuel Macron", 1, 1, "Paris will host the talks."),
+    ]
+
+
+def test_runs_lists_every_run_with_its_counts(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "select run_id, started_at, status, sources, records_read, articles_new, duplicates, "
+        "error, duration_s > 0, finished_at > started_at from mart_runs order by started_at"
+    ).fetchall()
+    assert rows == [
+        ("run-1", at(4, 0), "completed", ["reuters"], 7, 5, 0, None, True, True),
+        ("run-2", at(5, 0), "failed", ["reuters"], 2, 0, 0, "source unreachable", True, True),
+    ]
+
+
+def test_every_mart_file_is_a_view_of_a_new_lake(tmp_path: Path) -> None:
+    connection = lake.connect(lake.LakeLocation.local(tmp_path / "lake"))
+    try:
+        views = connection.execute(
+            "select view_name from duckdb_views() "
+            "where database_name = current_database() and starts_with(view_name, 'mart_')"
+        ).fetchall()
+    finally:
+        connection.close()
+    files = sorted(path.stem for path in (ROOT / "sql" / "marts").glob("*.sql"))
+    assert sorted(name for (name,) in views) == files
+    assert {"mart_entities", "mart_countries", "mart_quotes_by_speaker_name", "mart_runs"} <= set(
+        files
+    )
 
 
 def test_sql_passes_sqlfluff() -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -154,6 +155,49 @@ def test_report_data_reads_each_frame(small_lake: lake.LakeLocation) -> None:
     assert data["sources"]["articles"].sum() == ARTICLE_COUNT
     assert data["top_speakers"]["quotes"].sum() == ARTICLE_COUNT
     assert data["source_volume"]["articles"].sum() == ARTICLE_COUNT
+
+
+def test_report_frames_match_counts_from_the_batch(tmp_path: Path) -> None:
+    tables = small_batch()
+    articles = tables["articles"].to_pylist()
+    for i, article in enumerate(articles):  # several agencies a day, which the report sums
+        article["agency"] = ["AP", "Reuters", None][i % 3]
+    tables["articles"] = pa.Table.from_pylist(articles, schema=ARTICLES)
+    con = lake.connect(build_small_lake(tmp_path / "lake", tables), read_only=True)
+    try:
+        data = report_data(con)
+    finally:
+        con.close()
+    by_source = Counter(a["source"] for a in articles)
+    assert list(data["sources"].itertuples(index=False, name=None)) == [
+        (source, n, max(a["published_at"] for a in articles if a["source"] == source))
+        for source, n in sorted(by_source.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    by_day = Counter((a["published_at"].date(), a["source"]) for a in articles)
+    assert list(data["source_volume"].itertuples(index=False, name=None)) == sorted(
+        (day, source, n) for (day, source), n in by_day.items()
+    )
+    assert str(data["source_volume"]["articles"].dtype) == "int64"
+    places = tables["places"].to_pylist()
+    by_country = Counter(p["country_code"] for p in places)
+    assert [tuple(row[:3]) for row in data["countries"].itertuples(index=False)] == [
+        (code, n, 1) for code, n in sorted(by_country.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    mentions = tables["mentions"].to_pylist()
+    people = Counter(m["canonical_name"] for m in mentions if m["label"] == "PERSON")
+    top = sorted(people, key=lambda name: (-people[name], name))[:5]
+    dates = {a["article_id"]: a["published_at"].date() for a in articles}
+    named = {(m["article_id"], m["canonical_name"]) for m in mentions if m["canonical_name"] in top}
+    trends = Counter((dates[article_id], name) for article_id, name in named)
+    assert list(data["entity_trends"].itertuples(index=False, name=None)) == sorted(
+        (day, name, n) for (day, name), n in trends.items()
+    )
+    speakers = Counter(
+        q["speaker_entity_id"].split(":", 1)[1] for q in tables["quotes"].to_pylist()
+    )
+    assert [tuple(row[:3]) for row in data["top_speakers"].itertuples(index=False)] == [
+        (name, n, n) for name, n in sorted(speakers.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def test_build_report_writes_self_contained_html_and_pngs(
