@@ -33,7 +33,9 @@ class RawRecord:
     @property
     def raw_id(self) -> str:
         """Return a stable id from source, locator and payload."""
-        return bytes_id(self.source.encode(), self.locator.encode(), self.payload)
+        # surrogatepass: a name that is not UTF-8 still gets an id (valid text encodes as before)
+        source = self.source.encode("utf-8", "surrogatepass")
+        return bytes_id(source, self.locator.encode("utf-8", "surrogatepass"), self.payload)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,13 +54,13 @@ class Reader:
         )
 
     def load(self, path: Path) -> tuple[bytes, str | None]:
-        """Return a file's bytes up to the cap, and why it could not be read whole (or None)."""
-        try:
-            with path.open("rb") as fh:
-                data = fh.read(self.max_bytes)
-                if fh.read(1):
-                    size = path.stat().st_size
-                    return data, f"file too large: {size} bytes > cap {self.max_bytes}"
-        except OSError as exc:
-            return b"", f"unreadable file: {exc}"
+        """Return a file's bytes up to the cap, and why it was not read whole (or None).
+
+        Raises OSError when the file cannot be opened or read.
+        """
+        with path.open("rb") as fh:
+            data = fh.read(self.max_bytes)
+            if fh.read(1):
+                size = os.fstat(fh.fileno()).st_size
+                return data, f"file too large: {size} bytes > cap {self.max_bytes}"
         return data, None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from tasks.records import HTML, TEXT, UNKNOWN, RawRecord
@@ -16,6 +16,8 @@ from tasks.sources.kinds import FILE_SUFFIXES
 SKIPPED_STEMS = frozenset(
     {"readme", "license", "licence", "copying", "notice", "changelog", "source"}
 )
+# a checkpoint value that marks an entry which could not be read, rather than its size:mtime:hash
+FAILED = "failed:"
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.IGNORECASE)
 
 
@@ -23,30 +25,69 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or Path(name).stem.lower() in SKIPPED_STEMS
 
 
-def walk_files(root: Path, suffixes: tuple[str, ...] | None) -> Iterator[tuple[Path, str]]:
-    """Yield (file, its folder relative to root) in sorted path order; a file root yields itself."""
+def display_path(path: Path) -> str:
+    """Return a path as valid text: bytes that are not UTF-8 shown as `\\xff` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def name_problem(path: Path) -> str | None:
+    """Return why a path cannot be a locator (a name that is not UTF-8), or None."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8 (rename the file)"
+    return None
+
+
+def walk_files(
+    root: Path, suffixes: tuple[str, ...] | None
+) -> Iterator[tuple[Path, str, str | None]]:
+    """Yield (file, its folder relative to root, why it cannot be read or None) in path order.
+
+    A file root yields itself. A folder that cannot be listed, a name that is not UTF-8 and a
+    symlink that loops or points nowhere are yielded once with the reason, so the walk goes on.
+    """
     if root.is_file():
-        yield root, ""
+        yield root, "", name_problem(root)
         return
     yield from _walk(root, "", suffixes)
 
 
 def _walk(
     folder: Path, relative: str, suffixes: tuple[str, ...] | None
-) -> Iterator[tuple[Path, str]]:
+) -> Iterator[tuple[Path, str, str | None]]:
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        yield folder, relative  # reading it then fails and becomes an error record
+    except OSError as exc:
+        yield folder, relative, f"unreadable folder: {_why(exc)}"
         return
     for entry in entries:
         if _skipped(entry.name):
             continue
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(path, f"{relative}/{entry.name}" if relative else entry.name, suffixes)
-        elif entry.is_file() and (suffixes is None or path.suffix.lower() in suffixes):
-            yield path, relative
+        wanted = suffixes is None or path.suffix.lower() in suffixes
+        problem = name_problem(path)
+        if entry.is_dir(follow_symlinks=False):  # symlinked folders are not followed: no loops
+            inner = f"{relative}/{entry.name}" if relative else entry.name
+            if problem:
+                yield path, relative, problem
+            else:
+                yield from _walk(path, inner, suffixes)
+            continue
+        try:
+            is_file = entry.is_file()
+        except OSError as exc:  # a symlink loop
+            is_file, problem = True, problem or f"unreadable file: {_why(exc)}"
+        if not is_file and entry.is_symlink() and not os.path.exists(path):
+            is_file, problem = True, problem or "broken symlink: its target does not exist"
+        if is_file and wanted:
+            yield path, relative, problem
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "it vanished before it could be read"
+    return exc.strerror or str(exc)
 
 
 def file_stamp(path: Path) -> str | None:
@@ -72,7 +113,7 @@ def file_hash(path: Path) -> str:
 
 def unchanged(path: Path, stamp: str, previous: str | None) -> bool:
     """Return whether a file matches its state from an earlier read (same stamp, or same bytes)."""
-    if previous is None:
+    if previous is None or previous.startswith(FAILED):
         return False
     if previous.rsplit(":", 1)[0] == stamp:
         return True
@@ -80,6 +121,17 @@ def unchanged(path: Path, stamp: str, previous: str | None) -> bool:
         stamp.split(":")[0] == previous.split(":")[0]
         and file_hash(path) == previous.rsplit(":", 1)[1]
     )
+
+
+def failure_stamp(path: Path) -> str | None:
+    """Return the state kept for an entry that could not be read, None when it is gone."""
+    # size, mtime and ctime of the entry itself (not a symlink's target): a chmod, a new link or
+    # new bytes change it, so a broken file is tried again once it changes, not on every run
+    try:
+        stat = path.lstat()
+    except OSError:
+        return None
+    return f"{FAILED}{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
 
 
 class FileSource(Reader):
@@ -101,21 +153,44 @@ class FileSource(Reader):
         return FILE_SUFFIXES.get(self.kind)
 
     def read(self, since: Checkpoint | None = None) -> Iterator[RawRecord]:
-        """Yield the records of every file not read before (by size, mtime, hash), in path order."""
+        """Yield the records of every file not read before (by size, mtime, hash), in path order.
+
+        An entry that cannot be read (a name that is not UTF-8, a symlink loop, a file that
+        vanishes or turns unreadable mid-run) is one error record, and the walk goes on.
+        """
         if not self.path.exists():
             yield self.record(str(self.path), b"", UNKNOWN, error="source path not found")
             return
         since = since or {}
-        for path, folder in walk_files(self.path, self.suffixes):
-            key, stamp = f"file {path}", file_stamp(path)
-            if stamp is not None and unchanged(path, stamp, since.get(key)):
+        for path, folder, problem in walk_files(self.path, self.suffixes):
+            key = f"file {display_path(path)}"
+            previous = since.get(key)
+            if previous is not None and previous == failure_stamp(path):
                 continue
+            if problem is None:
+                problem = yield from self._read_one(path, folder, key, previous)
+            if problem is not None:
+                yield self.record(display_path(path), b"", UNKNOWN, {"folder": folder}, problem)
+                if failed := failure_stamp(path):
+                    self._read[key] = failed
+
+    def _read_one(
+        self, path: Path, folder: str, key: str, previous: str | None
+    ) -> Generator[RawRecord, None, str | None]:
+        """Yield a changed file's records and keep its state; return why it failed, or None."""
+        stamp = file_stamp(path)
+        if stamp is not None and unchanged(path, stamp, previous):
+            return None
+        try:
             yield from self.read_file(path, folder)
-            if stamp is not None:
-                self._read[key] = f"{stamp}:{file_hash(path)}"
+        except OSError as exc:
+            return f"unreadable file: {_why(exc)}"
+        if stamp is not None and file_stamp(path) == stamp:  # not changed while it was read
+            self._read[key] = f"{stamp}:{file_hash(path)}"
+        return None
 
     def checkpoint(self) -> Checkpoint:
-        """Return the files read so far: path -> size:mtime:hash."""
+        """Return the files read so far: path -> size:mtime:hash (or a failure stamp)."""
         return dict(self._read)
 
     def read_file(self, path: Path, folder: str) -> Iterator[RawRecord]:
