@@ -12,38 +12,38 @@ with orphan as (
 
 raw as (
     select
-        run_id,
-        min(fetched_at) as first_at,
-        max(fetched_at) as last_at,
+        d.run_id,
+        min(d.fetched_at) as first_at,
+        max(d.fetched_at) as last_at,
         count(*) as records_read,
-        count(*) filter (where is_duplicate) as duplicates,
-        list(distinct source order by source) as sources
-    from raw_documents
-    where run_id in (select run_id from orphan)
-    group by run_id
+        count(*) filter (where d.is_duplicate) as duplicates,
+        list(distinct d.source order by d.source) as sources
+    from raw_documents as d
+    inner join orphan as o on d.run_id = o.run_id
+    group by d.run_id
 ),
 
 new_articles as (
     select
-        run_id,
+        a.run_id,
         count(*) as articles_new,
-        count(*) filter (where duplicate_of is not null) as near_duplicates,
-        max(ingested_at) as last_at
-    from articles
-    where run_id in (select run_id from orphan)
-    group by run_id
+        count(*) filter (where a.duplicate_of is not null) as near_duplicates,
+        max(a.ingested_at) as last_at
+    from articles as a
+    inner join orphan as o on a.run_id = o.run_id
+    group by a.run_id
 ),
 
 rejections as (
     select
-        run_id,
+        r.run_id,
         count(*) as rejected,
-        min(rejected_at) as first_at,
-        max(rejected_at) as last_at,
-        list(distinct source order by source) as sources
-    from rejected
-    where run_id in (select run_id from orphan)
-    group by run_id
+        min(r.rejected_at) as first_at,
+        max(r.rejected_at) as last_at,
+        list(distinct r.source order by r.source) as sources
+    from rejected as r
+    inner join orphan as o on r.run_id = o.run_id
+    group by r.run_id
 )
 
 select
@@ -61,7 +61,7 @@ select
     null as timings,
     'the run committed batches but did not record its end (killed or crashed)' as error
 from orphan
-left join raw using (run_id)
-left join new_articles using (run_id)
-left join rejections using (run_id)
+left join raw on orphan.run_id = raw.run_id
+left join new_articles on orphan.run_id = new_articles.run_id
+left join rejections on orphan.run_id = rejections.run_id
 where orphan.run_id is not null
