@@ -27,6 +27,12 @@ class SourceSpec(BaseModel):
     path: str | None = None
     urls: list[str] = Field(default_factory=list)
     columns: dict[str, str] | None = None
+    deadline: float | None = Field(
+        default=None, gt=0, description="http: seconds a URL may take in all; default 60"
+    )
+    max_redirects: int | None = Field(
+        default=None, ge=0, description="http: redirects followed per URL; default 5"
+    )
 
     def as_config(self) -> dict[str, Any]:
         """Return the plain mapping that `tasks.sources.source_from_config` takes."""

@@ -33,7 +33,8 @@ def _http_from_config(spec: Mapping[str, Any], name: str | None, max_bytes: int)
     urls = list(spec.get("urls") or ([spec["url"]] if spec.get("url") else []))
     if not urls:
         raise ValueError(f"http source {name!r} has no urls")
-    options = {k: spec[k] for k in ("timeout", "attempts", "backoff") if k in spec}
+    keys = ("timeout", "attempts", "backoff", "deadline", "max_redirects")
+    options = {k: spec[k] for k in keys if spec.get(k) is not None}
     return HttpSource(name or url_name(urls[0]), urls, **options, max_bytes=max_bytes)
 
 
