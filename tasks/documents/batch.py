@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from tasks.documents.dedupe import DedupIndex, DedupResult, dedupe_articles
-from tasks.documents.normalise import NormaliseContext, normalise_doc
+from tasks.documents.normalise import NormaliseContext, clean_text, normalise_doc
 from tasks.ids import stable_id
 from tasks.parse import parse_record
 from tasks.records import RawRecord, Rejection
@@ -59,20 +59,21 @@ def parse_batch(records: list[RawRecord], context: NormaliseContext) -> ParsedBa
 
 def rejected_id(rejection: Rejection) -> str:
     """Return a stable id for a rejection, so a rerun does not add it twice."""
-    return stable_id(rejection.raw.raw_id, rejection.stage, rejection.reason)
+    return stable_id(rejection.raw.raw_id, rejection.stage, clean_text(rejection.reason))
 
 
 def raw_row(record: RawRecord, article: tuple[str, bool] | None, run_id: str) -> dict[str, Any]:
     """Return the `raw_documents` row for a record."""
+    meta = json.dumps(record.meta, ensure_ascii=False, default=str) if record.meta else None
     return {
         "raw_id": record.raw_id,
-        "source": record.source,
-        "source_kind": record.source_kind,
-        "locator": record.locator,
-        "media_type": record.media_type,
+        "source": clean_text(record.source),
+        "source_kind": clean_text(record.source_kind),
+        "locator": clean_text(record.locator),
+        "media_type": clean_text(record.media_type),
         "payload": record.payload,
         "payload_bytes": len(record.payload),
-        "meta": json.dumps(record.meta, ensure_ascii=False, default=str) if record.meta else None,
+        "meta": clean_text(meta) if meta else None,
         "fetched_at": record.fetched_at,
         "article_id": article[0] if article else None,
         "is_duplicate": article[1] if article else False,
@@ -86,11 +87,11 @@ def rejected_row(rejection: Rejection, context: NormaliseContext) -> dict[str, A
     return {
         "rejected_id": rejected_id(rejection),
         "raw_id": raw.raw_id,
-        "source": raw.source,
-        "source_kind": raw.source_kind,
-        "locator": raw.locator,
+        "source": clean_text(raw.source),
+        "source_kind": clean_text(raw.source_kind),
+        "locator": clean_text(raw.locator),
         "stage": rejection.stage,
-        "reason": rejection.reason,
+        "reason": clean_text(rejection.reason),
         "payload": raw.payload,
         "rejected_at": context.ingested_at,
         "run_id": context.run_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -22,6 +22,8 @@ _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9\"”'’)])[.!?](?=\s+[A-Z“\"])")
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid)$", re.I)
 TITLE_MAX = 160
+# lone surrogates (from JSON "\ud800" escapes) cannot be written as UTF-8
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,36 @@ def canonical_url(url: str | None) -> str | None:
     )
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https", host, path, query, ""))
+
+
+def clean_text(text: str) -> str:
+    """Return text without NUL characters and with lone surrogates as U+FFFD, safe to store."""
+    # PostgreSQL text cannot hold NUL, and Arrow cannot encode a surrogate: either one in a
+    # committed row fails every later publish or the whole batch
+    if text.isascii():
+        return text.replace("\x00", "") if "\x00" in text else text
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+
+
+def clean_value(value: Any) -> Any:
+    """Return a JSON-like value with every string in it (keys too) passed through clean_text."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_value(k): clean_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_value(v) for v in value]
+    return value
+
+
+def clean_doc(doc: ParsedDoc) -> ParsedDoc:
+    """Return the document with clean_text applied to every text field and to its extra."""
+    changes: dict[str, Any] = {"extra": clean_value(doc.extra)}
+    for name in ("text", "title", "url", "author", "section", "language", "encoding"):
+        value = getattr(doc, name)
+        if isinstance(value, str):
+            changes[name] = clean_text(value)
+    return replace(doc, **changes)
 
 
 def normalise_text(text: str) -> str:
@@ -87,7 +119,7 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
 
 def count_words(text: str) -> int:
     """Return the number of words, counting each CJK character as one."""
-    return len(_WORD.findall(text))
+    return sum(1 for _ in _WORD.finditer(text))
 
 
 def derive_title(body: str) -> str:
@@ -118,13 +150,14 @@ def resolve_published(
 
 def normalise_doc(doc: ParsedDoc, context: NormaliseContext) -> dict[str, Any] | Rejection:
     """Return the `articles` row for a parsed document, or a Rejection saying why not."""
+    doc = clean_doc(doc)
     text = doc.text.strip()
     dateline = parse_dateline(text)
     body = text[dateline.body_start :].strip()
     if not body:
         return Rejection(doc.raw, "empty body after the dateline", stage="normalise")
     title = (doc.title or "").strip() or derive_title(body)
-    source = doc.raw.source
+    source = clean_text(doc.raw.source)
     extra = dict(doc.extra)
     if dateline.preamble:
         extra["preamble"] = dateline.preamble
@@ -135,7 +168,7 @@ def normalise_doc(doc: ParsedDoc, context: NormaliseContext) -> dict[str, Any] |
         "article_id": make_article_id(doc.url, source, title, body),
         "raw_id": doc.raw.raw_id,
         "source": source,
-        "source_kind": doc.raw.source_kind,
+        "source_kind": clean_text(doc.raw.source_kind),
         "url": doc.url,
         "title": title,
         "body": body,
