@@ -42,8 +42,9 @@ def _row_date(raw_date: Any, extra: dict[str, Any]) -> tuple[datetime | None, st
 
 def parse_row(rec: RawRecord) -> ParsedDoc | Rejection:
     """Return the document of a CSV or JSONL row, mapping known columns and keeping the rest."""
+    declared = rec.meta.get("encoding")  # a JSONL line that is not UTF-8: its file's guess
     try:
-        text, encoding = decode_text(rec.payload)
+        text, encoding = decode_text(rec.payload, declared if isinstance(declared, str) else None)
         row = json.loads(text)
     except (DecodeError, json.JSONDecodeError, RecursionError) as exc:
         return Rejection(rec, f"row is not valid JSON: {exc}")

@@ -35,6 +35,24 @@ _LATIN_SINGLE_BYTE = frozenset(
     )
 )  # fmt: skip
 _MISREAD = re.compile(r"[^\W\d_][¹²³¿¥µ¶§¤¦¨©®°±´·¸¼½¾×÷][^\W\d_]")
+# one well-formed multi-byte UTF-8 character
+_UTF8_CHAR = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+MIXED_UTF8 = "utf-8+cp1252"
+
+
+def _stray_byte_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    stray = error.object[error.start : error.end]
+    return bytes(stray).decode("cp1252", "replace"), error.end
+
+
+codecs.register_error("newslake-cp1252", _stray_byte_as_cp1252)
 
 
 class DecodeError(ValueError):
@@ -49,12 +67,16 @@ def bom_encoding(data: bytes) -> str | None:
     return None
 
 
-def is_binary(data: bytes) -> bool:
-    """Return True when a sample of the bytes looks binary (NUL or many control bytes)."""
+def is_binary(data: bytes, *, stray_nul: bool = False) -> bool:
+    """Return True when a sample of the bytes looks binary (NUL or many control bytes).
+
+    With `stray_nul` a NUL counts as one more control byte rather than settling it: a CSV or
+    JSONL file with a stray NUL is text with a bad row, not a binary file.
+    """
     sample = data[:SAMPLE_BYTES]
     if not sample or bom_encoding(sample) in {"utf-16", "utf-32"}:
         return False
-    if b"\x00" in sample:
+    if b"\x00" in sample and not stray_nul:
         return True
     controls = sum(1 for byte in sample if byte in _CONTROL)
     return controls / len(sample) > 0.05
@@ -110,8 +132,35 @@ def _detect(data: bytes) -> tuple[str, str] | None:
     return text, encoding
 
 
+def is_mostly_utf8(data: bytes) -> bool:
+    """Return True when bytes that fail strict UTF-8 are UTF-8 with a few stray single bytes."""
+    # a UTF-8 file with some cp1252 rows pasted in: legacy text almost never holds well-formed
+    # multi-byte UTF-8 characters, so these outnumbering the stray bytes settles it
+    characters = _UTF8_CHAR.findall(data)
+    if not characters:
+        return False
+    stray = len(data) - len(data.translate(None, _HIGH_BYTES)) - sum(map(len, characters))
+    return len(characters) >= stray
+
+
+def decode_mixed(data: bytes) -> str:
+    """Return UTF-8 bytes as text, each byte outside a UTF-8 character read as cp1252."""
+    return data.decode("utf-8", "newslake-cp1252")
+
+
+def repair_utf8(data: bytes) -> bytes:
+    """Return mostly-UTF-8 bytes with their stray cp1252 bytes as UTF-8; other bytes unchanged."""
+    if data.isascii() or _try(data, "utf-8") is not None or not is_mostly_utf8(data):
+        return data
+    return decode_mixed(data).encode()
+
+
 def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Return (text, encoding): BOM, strict UTF-8, a declared charset, then detection."""
+    """Return (text, encoding): BOM, strict UTF-8, mixed UTF-8, a declared charset, detection.
+
+    Mixed UTF-8 is UTF-8 with stray cp1252 bytes (rows of two encodings in one file): each
+    part is read in its own encoding, so neither turns into mojibake.
+    """
     bom = bom_encoding(data)
     if bom is not None:
         try:
@@ -121,6 +170,8 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
     text = _try(data, "utf-8")
     if text is not None:
         return text, "utf-8"
+    if is_mostly_utf8(data):
+        return decode_mixed(data), MIXED_UTF8
     if declared:
         encoding = canonical_encoding(declared)
         text = _try(data, encoding) if encoding else None
@@ -135,7 +186,11 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """Return the encoding for a stream from its leading sample (which may end mid-character)."""
+    """Return the encoding for a stream from its leading sample (which may end mid-character).
+
+    Detection reads only the lines that are not UTF-8: in a file mixing UTF-8 and legacy rows,
+    the UTF-8 ones would make the guess worse (cp1252 rows beside UTF-8 ones read as cp874).
+    """
     bom = bom_encoding(sample)
     if bom is not None:
         return bom
@@ -144,5 +199,6 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    detected = _detect(sample)
+    legacy = b"\n".join(line for line in sample.splitlines() if _try(line, "utf-8") is None)
+    detected = _detect(legacy)
     return detected[1] if detected else "utf-8"

@@ -14,11 +14,14 @@ import feedparser
 
 from tasks.records import FEED_ITEM, RawRecord
 from tasks.sources.base import Reader
+from tasks.sources.decode import is_binary, repair_utf8
 from tasks.sources.files import FileSource
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>/]", re.IGNORECASE)
 _HTML_ROOT = re.compile(rb"<html[\s>]", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)""", re.IGNORECASE)
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
 def looks_like_feed(data: bytes, content_type: str = "") -> bool:
@@ -62,12 +65,24 @@ def feed_item(entry: dict[str, Any], feed: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _says_utf8(data: bytes, headers: Mapping[str, str]) -> bool:
+    """Return whether a feed declares UTF-8, or no encoding at all (which means UTF-8 in XML)."""
+    declared = _XML_ENCODING.search(data[:512])
+    charset = _CHARSET.search(headers.get("content-type", ""))
+    names = [declared.group(1).decode("ascii")] if declared else []
+    names += [charset.group(1)] if charset else []
+    return all(name.strip().lower().replace("_", "-") in {"utf-8", "utf8"} for name in names)
+
+
 def parse_feed(
     data: bytes, headers: Mapping[str, str] | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Return a feed's items and its encoding; raise ValueError when it is not a feed."""
+    headers = dict(headers or {})
+    if _says_utf8(data, headers):
+        data = repair_utf8(data)  # UTF-8 items beside cp1252 ones: feedparser would pick one
     try:
-        parsed = feedparser.parse(io.BytesIO(data), response_headers=dict(headers or {}))
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     except Exception as exc:  # feedparser on hostile bytes
         raise ValueError(f"{type(exc).__name__}: {exc}") from exc
     if not parsed.entries:
@@ -111,6 +126,8 @@ class FeedSource(FileSource):
     def read_file(self, path: Path, folder: str) -> Iterator[RawRecord]:
         """Yield the records of the items in one feed file."""
         data, error = self.load(path)
+        if error is None and is_binary(data):
+            error = "binary file"
         if error:
             yield self.record(str(path), data, FEED_ITEM, error=error)
             return

@@ -6,17 +6,25 @@ import csv
 import io
 import json
 import os
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from tasks.records import CSV_ROW, JSONL_ROW, RawRecord
+from tasks.records import CSV_ROW, JSONL_ROW, UNKNOWN, RawRecord
 from tasks.sources.base import DEFAULT_MAX_BYTES
-from tasks.sources.decode import DecodeError, decode_text, detect_encoding
+from tasks.sources.decode import (
+    SAMPLE_BYTES,
+    DecodeError,
+    decode_text,
+    detect_encoding,
+    is_binary,
+)
 from tasks.sources.files import FileSource
 
 SNIFF_BYTES = 64 * 1024
+LEGACY_DEFAULT = "cp1252"
 COLUMN_CANDIDATES: dict[str, tuple[str, ...]] = {
     "title": ("title", "headline"),
     "body": ("text", "body", "content", "article"),
@@ -25,6 +33,10 @@ COLUMN_CANDIDATES: dict[str, tuple[str, ...]] = {
     "section": ("subject", "category", "section"),
     "author": ("author", "byline"),
 }
+
+_ASCII_PROBE = '\r\n,"azAZ09'
+# a byte that is not UTF-8, as read with surrogateescape
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
@@ -52,14 +64,24 @@ class _TooLong(Exception):
 
 
 class _LineFeed:
-    """Capped lines from a text stream for csv.reader, remembering each row's raw lines."""
+    """Capped lines from a text stream for csv.reader, remembering each row's raw lines.
 
-    def __init__(self, stream: TextIO, limit: int) -> None:
+    With `per_line`, the stream is UTF-8 read with surrogateescape and a line that is not UTF-8
+    is decoded on its own (mixed UTF-8, then `fallback`, then detection), so one guess for the
+    whole file never turns the other rows into mojibake.
+    """
+
+    def __init__(
+        self, stream: TextIO, limit: int, per_line: bool = False, fallback: str = LEGACY_DEFAULT
+    ) -> None:
         self.stream = stream
         self.limit = limit
+        self.per_line = per_line
+        self.fallback = fallback
         self.pending: deque[str] = deque()
         self.taken: list[str] = []
         self.taken_chars = 0
+        self.row_encoding: str | None = None
 
     def __iter__(self) -> _LineFeed:
         return self
@@ -68,7 +90,7 @@ class _LineFeed:
         if self.pending:
             line = self.pending.popleft()
         else:
-            line = self.stream.readline(self.limit + 1)
+            line = self._decoded(self.stream.readline(self.limit + 1))
             if not line:
                 raise StopIteration
             if len(line) > self.limit:
@@ -81,6 +103,19 @@ class _LineFeed:
             raise _TooLong(head, f"row over the cap of {self.limit} (unbalanced quote?)", True)
         return line
 
+    def _decoded(self, line: str) -> str:
+        if not self.per_line or line.isascii():
+            return line
+        encoding = "utf-8"
+        if _ESCAPED.search(line):
+            data = line.encode("utf-8", "surrogateescape")
+            try:
+                line, encoding = decode_text(data, self.fallback)
+            except DecodeError:
+                line, encoding = data.decode(self.fallback, "replace"), self.fallback
+        self.row_encoding = self.row_encoding or encoding
+        return line
+
     def _skip_line(self, line: str) -> None:
         while line and not line.endswith(("\n", "\r")):
             line = self.stream.readline(self.limit)
@@ -88,9 +123,18 @@ class _LineFeed:
     def start_row(self) -> None:
         self.taken = []
         self.taken_chars = 0
+        self.row_encoding = None
 
     def push_back(self, lines: Iterable[str]) -> None:
         self.pending.extendleft(reversed(list(lines)))
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Return whether an encoding writes ASCII (newlines, commas, quotes) as ASCII bytes."""
+    try:
+        return _ASCII_PROBE.encode(encoding) == _ASCII_PROBE.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 
 def _check_row(
@@ -110,10 +154,18 @@ def _check_row(
     return raw, None, []
 
 
-def _json_object_error(line: bytes) -> str | None:
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _json_object_error(line: bytes, declared: str | None = None) -> str | None:
     """Return why a JSONL line is not one JSON object, or None."""
     try:
-        text, _ = decode_text(line)
+        text, _ = decode_text(line, declared)
         value = json.loads(text)
     except DecodeError as exc:
         return f"undecodable line: {exc}"
@@ -144,19 +196,23 @@ class CsvSource(FileSource):
 
     def read_file(self, path: Path, folder: str) -> Iterator[RawRecord]:
         """Yield one record per data row of a CSV file (JSON of header -> cell)."""
-        try:
-            fh = path.open("rb")
-            encoding = self.encoding or detect_encoding(fh.read(SNIFF_BYTES))
+        with path.open("rb") as fh:
+            sample = fh.read(SNIFF_BYTES)
+            if is_binary(sample, stray_nul=True):
+                yield self.record(str(path), sample[:SAMPLE_BYTES], UNKNOWN, error="binary file")
+                return
             fh.seek(0)
-        except OSError as exc:
-            yield self.record(str(path), b"", CSV_ROW, error=f"unreadable file: {exc}")
-            return
-        with fh:
-            text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
-            try:
-                yield from self._rows(path, _LineFeed(text, self.max_bytes), encoding)
-            except OSError as exc:
-                yield self.record(str(path), b"", CSV_ROW, error=f"read failed: {exc}")
+            encoding = self.encoding or detect_encoding(sample)
+            if _ascii_compatible(encoding):
+                utf8 = "utf-8-sig" if encoding == "utf-8-sig" else "utf-8"
+                text = io.TextIOWrapper(fh, utf8, errors="surrogateescape", newline="")
+                # stray legacy rows in a UTF-8 file: cp1252, as browsers read undeclared bytes
+                fallback = LEGACY_DEFAULT if encoding == utf8 else encoding
+                lines = _LineFeed(text, self.max_bytes, per_line=True, fallback=fallback)
+            else:  # UTF-16 or UTF-32: lines cannot be found before decoding
+                text = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
+                lines = _LineFeed(text, self.max_bytes)
+            yield from self._rows(path, lines, encoding)
 
     def _rows(self, path: Path, lines: _LineFeed, encoding: str) -> Iterator[RawRecord]:
         reader = csv.reader(lines)
@@ -191,11 +247,13 @@ class CsvSource(FileSource):
                     continue
                 number += 1
                 raw, error, rest = _check_row(row, header, lines.taken)
+                row_meta = meta | {"encoding": lines.row_encoding or encoding}
                 if error is None:
                     payload = json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False)
-                    yield self.record(f"{path}#row={number}", payload.encode(), CSV_ROW, dict(meta))
+                    yield self.record(f"{path}#row={number}", payload.encode(), CSV_ROW, row_meta)
                     continue
-            yield self.record(f"{path}#row={number}", raw.encode(), CSV_ROW, dict(meta), error)
+            row_meta = meta | {"encoding": lines.row_encoding or encoding}
+            yield self.record(f"{path}#row={number}", raw.encode(), CSV_ROW, row_meta, error)
             lines.push_back(rest)
             reader = csv.reader(lines)
 
@@ -207,13 +265,18 @@ class JsonlSource(FileSource):
 
     def read_file(self, path: Path, folder: str) -> Iterator[RawRecord]:
         """Yield one record per non-blank line of a JSONL file."""
-        try:
-            with path.open("rb") as fh:
-                yield from self._lines(path, fh)
-        except OSError as exc:
-            yield self.record(str(path), b"", JSONL_ROW, error=f"unreadable file: {exc}")
+        with path.open("rb") as fh:
+            sample = fh.read(SNIFF_BYTES)
+            if is_binary(sample, stray_nul=True):
+                yield self.record(str(path), sample[:SAMPLE_BYTES], UNKNOWN, error="binary file")
+                return
+            fh.seek(0)
+            guess = detect_encoding(sample)
+            legacy = LEGACY_DEFAULT if guess in ("utf-8", "utf-8-sig") else guess
+            yield from self._lines(path, fh, legacy)
 
-    def _lines(self, path: Path, fh: BinaryIO) -> Iterator[RawRecord]:
+    def _lines(self, path: Path, fh: BinaryIO, legacy: str) -> Iterator[RawRecord]:
+        """Yield the records of the lines; one that is not UTF-8 says `legacy` in its meta."""
         number = 0
         while line := fh.readline(self.max_bytes + 1):
             number += 1
@@ -227,5 +290,8 @@ class JsonlSource(FileSource):
                 continue
             payload = line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
             payload = payload.rstrip(b"\r\n")
-            if payload.strip():
-                yield self.record(locator, payload, JSONL_ROW, error=_json_object_error(payload))
+            if not payload.strip():
+                continue
+            meta = {} if payload.isascii() or _is_utf8(payload) else {"encoding": legacy}
+            error = _json_object_error(payload, meta.get("encoding"))
+            yield self.record(locator, payload, JSONL_ROW, meta, error)
