@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -16,22 +18,36 @@ NUM_PERM = 128
 SHINGLE_WORDS = 3
 MIN_SHINGLES = 12
 SCHEME = "affine32"
+CHUNK = 4096
 _WORD = re.compile(r"\w+")
+
+
+def iter_shingles(body: str, size: int = SHINGLE_WORDS) -> Iterator[bytes]:
+    """Yield the body's word n-grams as bytes, blind to case and punctuation."""
+    window: deque[str] = deque(maxlen=size)
+    for word in _WORD.finditer(normalise_text(body)):
+        window.append(word.group())
+        if len(window) == size:
+            yield " ".join(window).encode()
 
 
 def shingles(body: str, size: int = SHINGLE_WORDS) -> list[bytes]:
     """Return the body's word n-grams as bytes, blind to case and punctuation."""
-    words = _WORD.findall(normalise_text(body))
-    return [" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)]
+    return list(iter_shingles(body, size))
 
 
 def minhash_values(body: str) -> np.ndarray | None:
     """Return the body's MinHash signature as uint32 values, or None for very short bodies."""
-    grams = shingles(body)
-    if len(grams) < MIN_SHINGLES:
+    # hashed CHUNK shingles at a time: update_batch holds NUM_PERM hashes of every shingle it is
+    # given (1 GB for a 5 MB body at once); a signature is a minimum, so chunks change nothing
+    grams = iter_shingles(body)
+    chunk = list(islice(grams, CHUNK))
+    if len(chunk) < MIN_SHINGLES:
         return None
     sketch = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
-    sketch.update_batch(grams)
+    while chunk:
+        sketch.update_batch(chunk)
+        chunk = list(islice(grams, CHUNK))
     return np.asarray(sketch.hashvalues, dtype=np.uint32)
 
 
