@@ -3,7 +3,16 @@
 `from tasks import lake` gives the store's public functions in one namespace.
 """
 
-from tasks.lake.connection import ALIAS, EXTENSIONS, LakeLocation, connect, extensions_for
+from tasks.lake.connection import (
+    ALIAS,
+    EXTENSIONS,
+    LakeLocation,
+    QueryRefused,
+    connect,
+    extensions_for,
+    lock_down,
+    run_query,
+)
 from tasks.lake.entities import batch_entities, refresh_entities
 from tasks.lake.reads import (
     article_batches,
@@ -31,6 +40,7 @@ __all__ = [
     "ALIAS",
     "EXTENSIONS",
     "LakeLocation",
+    "QueryRefused",
     "article_batches",
     "batch_entities",
     "commit_batch",
@@ -39,6 +49,7 @@ __all__ = [
     "index_rows",
     "insert_tables",
     "load_state",
+    "lock_down",
     "query",
     "read_error_reasons",
     "read_tables",
@@ -48,6 +59,7 @@ __all__ = [
     "refresh_entities",
     "refresh_pending_summaries",
     "replace_extraction",
+    "run_query",
     "snapshot_id",
     "state_table",
     "table_counts",

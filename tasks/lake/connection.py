@@ -1,11 +1,14 @@
-"""Opening a lake: where it lives, the extensions it needs, its tables."""
+"""Opening a lake: where it lives, the extensions it needs, its tables; what a reader may run."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import duckdb_extensions
@@ -17,6 +20,8 @@ from tasks.schema import ALL_TABLES, create_table_sql, duckdb_type
 
 EXTENSIONS = ("ducklake", "sqlite_scanner")
 ALIAS = "lake"
+# the name of a read-only connection's own (empty) database
+QUERY_DATABASE = "query"
 
 
 @dataclass(frozen=True)
@@ -61,29 +66,87 @@ def extensions_for(catalog: str) -> tuple[str, ...]:
 
 
 def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Return an in-memory DuckDB connection with the lake attached and in use."""
+    """Return a DuckDB connection with the lake attached and in use.
+
+    read_only: the lake is attached READ_ONLY and the connection is locked down (`lock_down`):
+    it reads the lake and nothing else, so it is safe for SQL a person types (`newslake sql`,
+    through `run_query`). A caller that needs more (an extension, another database) opens a
+    connection of its own beside it, as `publish` does.
+    """
     if not read_only and location.catalog.startswith("sqlite:"):
         Path(location.catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
         Path(location.data_path).mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(
-        config={
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-            # an in-memory database has nowhere to spill by default: big aggregates would fail.
-            # DuckDB creates it only when it spills, and removes it on close.
-            "temp_directory": str(Path(tempfile.gettempdir()) / f"newslake-{uuid.uuid4().hex}"),
-        }
-    )
-    for name in extensions_for(location.catalog):
-        duckdb_extensions.import_extension(name, con=con)
-    con.execute("set TimeZone = 'UTC'")
-    con.execute(location.attach_sql(read_only))
-    con.execute(f"use {ALIAS}")
-    if not read_only:
-        ensure_tables(con)
-        summaries.prepare(con)
-        refresh_pending_summaries(con)  # left by a run that stopped before its end
+    con = _read_only_database() if read_only else duckdb.connect(config=_config())
+    try:
+        for name in extensions_for(location.catalog):
+            duckdb_extensions.import_extension(name, con=con)
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(location.attach_sql(read_only))
+        con.execute(f"use {ALIAS}")
+        if read_only:
+            lock_down(con)
+        else:
+            ensure_tables(con)
+            summaries.prepare(con)
+            refresh_pending_summaries(con)  # left by a run that stopped before its end
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _config() -> dict[str, str | bool | int | float | list[str]]:
+    """Return the DuckDB settings every lake connection starts with."""
+    return {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        # an in-memory database has nowhere to spill by default: big aggregates would fail.
+        # DuckDB creates it only when it spills, and removes it on close.
+        "temp_directory": str(Path(tempfile.gettempdir()) / f"newslake-{uuid.uuid4().hex}"),
+    }
+
+
+def _read_only_database() -> duckdb.DuckDBPyConnection:
+    """Return a connection whose own database is an empty, read-only DuckDB file.
+
+    DuckDB attaches every further database read-only when its own one is (an in-memory database
+    cannot be), which the sqlite extension needs: it opens files past `enable_external_access`.
+    The file is removed once open; DuckDB keeps its handle.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="newslake-query-"))
+    try:
+        path = folder / f"{QUERY_DATABASE}.duckdb"
+        duckdb.connect(str(path)).close()
+        config = {**_config(), "allow_community_extensions": False}
+        return duckdb.connect(str(path), read_only=True, config=config)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def lock_down(con: duckdb.DuckDBPyConnection) -> None:
+    """Confine a connection to reading the attached lake: no files outside the lake's data path,
+    no extension installs or loads, no settings changed from now on.
+
+    DuckDB's own settings do this: `enable_external_access` off (COPY, readers, ATTACH of DuckDB
+    files, INSTALL and LOAD all stop), `allowed_directories` the one data path DuckLake reads its
+    Parquet files from, and `lock_configuration` on, so no SET or RESET undoes it. What they leave
+    open (COPY into the data path, ATTACH and DETACH, table functions that maintain the lake) is
+    refused for typed SQL by `run_query`.
+    """
+    # DuckDB adds its own temp_directory, so that big queries can still spill
+    con.execute(f"set allowed_directories = [{literal(data_path(con))}]")
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+
+
+def data_path(con: duckdb.DuckDBPyConnection) -> str:
+    """Return where the attached lake keeps its data files, as its catalog records it."""
+    row = con.execute(
+        "select value from ducklake_options(?) where option_name = 'data_path'", [ALIAS]
+    ).fetchone()
+    if row is None or not row[0]:
+        raise RuntimeError("the lake's catalog records no data path")
+    return str(row[0])
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -109,3 +172,108 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for statement in statements:
         con.execute(statement)
     con.execute("commit")
+
+
+class QueryRefused(ValueError):
+    """A statement `run_query` will not run; the message says why."""
+
+
+# table functions a query may call: they read the lake, its catalog or DuckDB's own state.
+# Any other one (COPY-like writers, lake maintenance, query strings, other databases) is refused.
+READING_TABLE_FUNCTIONS = frozenset(
+    {
+        "ducklake_current_snapshot",
+        "ducklake_last_committed_snapshot",
+        "ducklake_list_files",
+        "ducklake_options",
+        "ducklake_settings",
+        "ducklake_snapshots",
+        "ducklake_table_changes",
+        "ducklake_table_deletions",
+        "ducklake_table_info",
+        "ducklake_table_insertions",
+        "generate_series",
+        "glob",
+        "histogram",
+        "histogram_values",
+        "icu_calendar_names",
+        "json_each",
+        "json_tree",
+        "parquet_file_metadata",
+        "parquet_full_metadata",
+        "parquet_kv_metadata",
+        "parquet_metadata",
+        "parquet_scan",
+        "parquet_schema",
+        "pg_timezone_names",
+        "pragma_collations",
+        "pragma_database_size",
+        "pragma_metadata_info",
+        "pragma_platform",
+        "pragma_show",
+        "pragma_storage_info",
+        "pragma_table_info",
+        "pragma_user_agent",
+        "pragma_version",
+        "range",
+        "read_parquet",
+        "repeat",
+        "repeat_row",
+        "summary",
+        "unnest",
+    }
+)
+
+
+def run_query(con: duckdb.DuckDBPyConnection, text: str) -> duckdb.DuckDBPyConnection:
+    """Run one select a person typed and return its result; raise QueryRefused for anything else.
+
+    A read-only connection already stops files, extensions and settings (`lock_down`); this also
+    stops what DuckDB's settings cannot: COPY into the data path, ATTACH, DETACH, USE, PRAGMA,
+    transactions, and table functions that maintain the lake or run SQL given as a string.
+    """
+    statements = con.extract_statements(text)
+    if len(statements) != 1:
+        raise QueryRefused(f"give one select statement, not {len(statements)}")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise QueryRefused(f"only a select runs against the lake; this is {kind.name}")
+    refused = sorted(
+        name
+        for name in called_functions(con, text) & table_functions(con)
+        if name not in READING_TABLE_FUNCTIONS and not name.startswith("duckdb_")
+    )
+    if refused:
+        raise QueryRefused(
+            f"{', '.join(refused)} can change the lake or reach outside it; a query may call "
+            "only table functions that read"
+        )
+    return con.execute(text)
+
+
+def called_functions(con: duckdb.DuckDBPyConnection, text: str) -> set[str]:
+    """Return the name of every function a select calls, as DuckDB's parser reads them."""
+    row = con.execute("select json_serialize_sql(?)", [text]).fetchone()
+    tree = json.loads(row[0]) if row else {}
+    if tree.get("error"):
+        raise QueryRefused(f"cannot check this query: {tree.get('error_message')}")
+    names: set[str] = set()
+    pending: list[Any] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("function_name"), str):
+                names.add(node["function_name"].lower())
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return names
+
+
+def table_functions(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Return the names of the table functions (and table macros) the connection knows."""
+    rows = con.execute(
+        "select distinct function_name from duckdb_functions() "
+        "where function_type in ('table', 'table_macro')"
+    ).fetchall()
+    return {str(name).lower() for (name,) in rows}

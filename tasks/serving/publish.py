@@ -18,12 +18,15 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tasks.lake import ALIAS
+from tasks.lake.sql import identifier, literal
 
 log = logging.getLogger(__name__)
 
 MART_PREFIX = "mart_"
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 NESTED = {"struct", "map", "union", "list", "array"}
+PG_ALIAS = "publish_target"
+STREAM = "lake_relation"
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,12 @@ def tables_to_publish(con: duckdb.DuckDBPyConnection, with_base_tables: bool) ->
 
 def postgres_select(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     """Return a select over a lake relation whose column types PostgreSQL can hold."""
-    rel = con.sql(f"select * from {ALIAS}.main.{quote(relation)}")
+    rel = con.sql(f"select * from {ALIAS}.main.{identifier(relation)}")
     columns = [
-        f"{column_expression(quote(name), dtype)} as {quote(name)}"
+        f"{column_expression(identifier(name), dtype)} as {identifier(name)}"
         for name, dtype in zip(rel.columns, rel.types, strict=True)
     ]
-    return f"select {', '.join(columns)} from {ALIAS}.main.{quote(relation)}"
+    return f"select {', '.join(columns)} from {ALIAS}.main.{identifier(relation)}"
 
 
 def column_expression(column: str, dtype: DuckDBPyType) -> str:
@@ -185,52 +188,73 @@ def column_expression(column: str, dtype: DuckDBPyType) -> str:
     return column
 
 
-def quote(identifier: str) -> str:
-    """Return a DuckDB-quoted identifier."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _load_postgres_extension(con: duckdb.DuckDBPyConnection) -> None:
-    loaded = con.execute(
-        "select count(*) from duckdb_extensions() "
-        "where loaded and extension_name in ('postgres', 'postgres_scanner')"
-    ).fetchone()
-    if not loaded or not loaded[0]:
-        duckdb_extensions.import_extension("postgres_scanner", con=con)
-
-
 def copy_tables(
     con: duckdb.DuckDBPyConnection, conninfo: str, target: str, staging: str, names: list[str]
 ) -> dict[str, int]:
-    """Write each lake relation into the staging schema from one lake snapshot; return counts."""
-    _load_postgres_extension(con)
-    alias = f"publish_{uuid.uuid4().hex[:8]}"
-    literal = conninfo.replace("'", "''")
-    try:
-        con.execute(f"attach '{literal}' as {alias} (type postgres)")
-    except duckdb.Error as error:
-        raise PublishError(f"cannot attach PostgreSQL at {target}: {redact(str(error))}") from None
+    """Write each lake relation into the staging schema from one lake snapshot; return counts.
+
+    The lake connection only reads (a read-only one can do nothing else): a second, in-memory
+    DuckDB attaches PostgreSQL and writes what the lake streams to it as Arrow batches.
+    """
+    writer = _postgres_writer(conninfo, target)
     counts: dict[str, int] = {}
     try:
-        con.execute("begin")
+        con.execute("begin")  # one lake snapshot for every relation
+        writer.execute("begin")
         try:
             for name in names:
-                select = postgres_select(con, name)
-                row = con.execute(
-                    f"create table {alias}.{quote(staging)}.{quote(name)} as {select}"
-                ).fetchone()
-                counts[name] = int(row[0]) if row else 0
-            con.execute("commit")
+                counts[name] = _copy_relation(con, writer, staging, name)
+            writer.execute("commit")
         except BaseException as error:
-            con.execute("rollback")
+            writer.execute("rollback")
             if isinstance(error, duckdb.Error):
                 raise PublishError(
                     f"writing to PostgreSQL at {target} failed: {redact(str(error))}"
                 ) from None
             raise
+        finally:
+            con.execute("rollback")
     finally:
-        con.execute(f"detach {alias}")
+        writer.close()
     return counts
+
+
+def _postgres_writer(conninfo: str, target: str) -> duckdb.DuckDBPyConnection:
+    """Return an in-memory DuckDB connection with the PostgreSQL database attached as PG_ALIAS."""
+    writer = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    try:
+        duckdb_extensions.import_extension("postgres_scanner", con=writer)
+        writer.execute("set TimeZone = 'UTC'")
+        writer.execute(f"attach {literal(conninfo)} as {PG_ALIAS} (type postgres)")
+    except duckdb.Error as error:
+        writer.close()
+        raise PublishError(f"cannot attach PostgreSQL at {target}: {redact(str(error))}") from None
+    return writer
+
+
+def _copy_relation(
+    con: duckdb.DuckDBPyConnection, writer: duckdb.DuckDBPyConnection, staging: str, name: str
+) -> int:
+    """Create staging.name in PostgreSQL from a lake relation; return its rows."""
+    rel = con.sql(postgres_select(con, name))
+    # Arrow carries json as plain strings: say again which columns are json
+    columns = ", ".join(
+        f"cast({identifier(column)} as json) as {identifier(column)}"
+        if str(dtype) == "JSON"
+        else identifier(column)
+        for column, dtype in zip(rel.columns, rel.types, strict=True)
+    )
+    writer.register(STREAM, rel.to_arrow_reader())
+    try:
+        row = writer.execute(
+            f"create table {PG_ALIAS}.{identifier(staging)}.{identifier(name)} "
+            f"as select {columns} from {STREAM}"
+        ).fetchone()
+    finally:
+        writer.unregister(STREAM)
+    return int(row[0]) if row else 0
 
 
 def ensure_reader_role(pg: psycopg.Connection[Any], role: str, password: str | None) -> None:

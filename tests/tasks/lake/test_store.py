@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pyarrow as pa
 import pytest
 
 from tasks import lake
 from tasks.schema import ARTICLES, RAW_DOCUMENTS
-
-pytestmark = pytest.mark.unit
+from tests.pg import Cluster, postgres_cluster_fixture  # noqa: F401
 
 NOW = datetime(2026, 10, 6, 12, 0, tzinfo=UTC)
 
@@ -61,6 +61,7 @@ def con(tmp_path: Path):
     connection.close()
 
 
+@pytest.mark.unit
 def test_commit_adds_to_every_table_and_a_repeat_adds_nothing(con) -> None:
     tables = {"raw_documents": raw_rows(["a", "b"]), "articles": article_rows(["a", "b"])}
     assert lake.commit_batch(con, tables)["articles"] == 2
@@ -72,6 +73,7 @@ def test_commit_adds_to_every_table_and_a_repeat_adds_nothing(con) -> None:
     assert lake.snapshot_id(con) >= before
 
 
+@pytest.mark.unit
 def test_failed_commit_leaves_nothing_visible(con) -> None:
     lake.commit_batch(con, {"articles": article_rows(["a"])})
     snapshot = lake.snapshot_id(con)
@@ -83,12 +85,14 @@ def test_failed_commit_leaves_nothing_visible(con) -> None:
     assert lake.snapshot_id(con) == snapshot
 
 
+@pytest.mark.unit
 def test_places_round_trip_as_structs(con) -> None:
     lake.commit_batch(con, {"articles": article_rows(["a"])})
     row = con.execute("select dateline_places[1].name from articles").fetchone()
     assert row == ("Washington",)
 
 
+@pytest.mark.unit
 def test_source_state_keeps_the_latest_value(con) -> None:
     lake.commit_batch(con, {}, lake.state_table("feed", {"etag https://x": '"1"'}, "r1"))
     lake.commit_batch(con, {}, lake.state_table("feed", {"etag https://x": '"2"'}, "r2"))
@@ -96,6 +100,7 @@ def test_source_state_keeps_the_latest_value(con) -> None:
     assert lake.load_state(con, "other") == {}
 
 
+@pytest.mark.unit
 def test_runs_record_counts_and_status(con) -> None:
     lake.record_run(
         con,
@@ -110,6 +115,7 @@ def test_runs_record_counts_and_status(con) -> None:
     assert row == ("completed", 3, 2, ["examples"])
 
 
+@pytest.mark.unit
 def test_read_only_connection_sees_committed_rows(tmp_path: Path) -> None:
     location = lake.LakeLocation.local(tmp_path / "lake")
     writer = lake.connect(location)
@@ -118,3 +124,41 @@ def test_read_only_connection_sees_committed_rows(tmp_path: Path) -> None:
     assert reader.execute("select count(*) from articles").fetchone() == (2,)
     with pytest.raises((duckdb.Error, pa.ArrowException)):
         reader.execute("delete from articles")
+
+
+@pytest.mark.integration
+def test_a_locked_down_reader_reads_a_postgres_catalog_lake(
+    tmp_path: Path,
+    postgres_cluster_fixture: Cluster,  # noqa: F811
+) -> None:
+    with psycopg.connect(postgres_cluster_fixture.conninfo(), autocommit=True) as pg:
+        pg.execute("create database store_catalog")
+    catalog = f"postgres:{postgres_cluster_fixture.conninfo(database='store_catalog')}"
+    location = lake.LakeLocation(catalog=catalog, data_path=f"{tmp_path / 'data'}/")
+    writer = lake.connect(location)
+    try:
+        lake.commit_batch(writer, {"articles": article_rows(["a", "b"])})
+        reader = lake.connect(location, read_only=True)
+        try:
+            settings = reader.execute(
+                "select current_setting('enable_external_access'), "
+                "current_setting('lock_configuration')"
+            ).fetchone()
+            assert settings == (False, True)
+            rows = lake.run_query(reader, "select title from articles order by 1").fetchall()
+            assert rows == [("ta",), ("tb",)]
+            lake.commit_batch(writer, {"articles": article_rows(["c"])})
+            assert lake.run_query(reader, "select count(*) from articles").fetchall() == [(3,)]
+            with pytest.raises(duckdb.Error, match="disabled"):
+                attach = f"attach '{postgres_cluster_fixture.conninfo()}' as p (type postgres)"
+                reader.execute(attach)
+            with pytest.raises(lake.QueryRefused, match="postgres_execute"):
+                lake.run_query(
+                    reader,
+                    "select * from postgres_execute('__ducklake_metadata_lake', "
+                    "'delete from ducklake_snapshot')",
+                )
+        finally:
+            reader.close()
+    finally:
+        writer.close()

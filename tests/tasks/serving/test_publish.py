@@ -432,3 +432,26 @@ def test_refuses_to_replace_a_schema_it_did_not_create(con, postgres_url: str) -
             "select nspname from pg_namespace where nspname like 'handmade%'"
         ).fetchall()
     assert names == [("handmade",)]
+
+
+def test_publishes_from_a_read_only_lake_connection(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """`newslake publish` reads through a locked-down connection; PostgreSQL is written by
+    another one."""
+    location = lake.LakeLocation.local(tmp_path / "lake")
+    writer = lake.connect(location)
+    lake.commit_batch(writer, batch(list(range(4))))
+    register_views(writer, load_views())
+    writer.close()
+    reader = lake.connect(location, read_only=True)
+    try:
+        schema = fresh_schema()
+        counts = publish(reader, postgres_url, schema=schema, with_base_tables=True)
+        with psycopg.connect(postgres_url) as pg:
+            for name in ("articles", "mart_articles_per_day"):
+                assert pg_rows(pg, schema, name) == duckdb_rows(reader, name), name
+    finally:
+        reader.close()
+    assert counts["articles"] == 4
