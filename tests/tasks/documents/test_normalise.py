@@ -7,6 +7,8 @@ import pytest
 from tasks.documents.normalise import (
     NormaliseContext,
     canonical_url,
+    clean_text,
+    clean_value,
     content_hash,
     count_words,
     derive_title,
@@ -126,3 +128,10 @@ def test_language_is_always_a_two_letter_code() -> None:
     )
     assert detect_language("Short one", hint="pt-BR") == "pt"
     assert detect_language("Short one") is None
+
+
+def test_clean_text_drops_nul_and_replaces_lone_surrogates() -> None:
+    assert clean_text("Quay\x00 reopens") == "Quay reopens"
+    assert clean_text("Caf\u00e9 \ud800 \x00ok") == "Caf\u00e9 \ufffd ok"
+    assert clean_text("plain") == "plain"
+    assert clean_value({"k\x00": ["v\x00", "\udfff", 3]}) == {"k": ["v", "\ufffd", 3]}

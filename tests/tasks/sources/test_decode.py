@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tasks.sources.decode import DecodeError, decode_text, detect_encoding, is_binary
+from tasks.sources.decode import (
+    DecodeError,
+    decode_text,
+    detect_encoding,
+    is_binary,
+    is_mostly_utf8,
+    repair_utf8,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -75,3 +82,26 @@ def test_bbc_latin1_file(bbc_dir: Path) -> None:
     text, encoding = decode_text(data)
     assert "£" in text
     assert encoding == "cp1252"
+
+
+def test_utf8_with_stray_cp1252_bytes_is_read_as_both() -> None:
+    text = "Café – naïve\nCafé au lait\n"
+    data = "Café – naïve\n".encode() + "Café au lait\n".encode("cp1252")
+    assert is_mostly_utf8(data)
+    assert decode_text(data) == (text, "utf-8+cp1252")
+    assert repair_utf8(data) == text.encode()
+    assert repair_utf8(PORTUGUESE.encode("cp1252")) == PORTUGUESE.encode("cp1252")
+    assert not is_mostly_utf8(PORTUGUESE.encode("cp1252"))
+
+
+def test_detect_encoding_reads_only_the_lines_that_are_not_utf8() -> None:
+    legacy = "Café B0,Un café naïve – B0: the quay\n"
+    sample = legacy.encode("cp1252") * 5 + "Café,Un café – utf8\n".encode() * 5
+    assert detect_encoding(sample) == "cp1252"
+
+
+def test_stray_nul_is_not_binary_for_row_files() -> None:
+    rows = b"title,text\n" + b"Row,A plain body of text.\n" * 50 + b"Bad,A NUL \x00 row\n"
+    assert is_binary(rows)
+    assert not is_binary(rows, stray_nul=True)
+    assert is_binary(random.Random(2).randbytes(4096), stray_nul=True)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tasks.records import HTML, TEXT
-from tasks.sources import FolderSource, HtmlFilesSource, TextFilesSource
+from tasks.sources import FolderSource, HtmlFilesSource, TextFilesSource, walk_files
+from tasks.sources.files import display_path
 from tests.tasks.sources.support import FIXTURES, write
 
 pytestmark = pytest.mark.unit
@@ -99,3 +100,28 @@ def test_files_already_read_are_skipped_until_they_change(tmp_path: Path) -> Non
     changed = FolderSource("wire", tmp_path)
     assert [r.locator for r in changed.read(state)] == [str(story)]
     assert set(changed.checkpoint()) == {f"file {story}"}
+
+
+def test_entries_that_fail_are_kept_and_read_again_once_they_change(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "Quay reopens\n\nThe quay reopened.")
+    os.symlink("nowhere.txt", tmp_path / "b.txt")
+    source = TextFilesSource("t", tmp_path)
+    records = list(source.read())
+    assert [r.error for r in records] == [None, "broken symlink: its target does not exist"]
+    state = source.checkpoint()
+    assert state[f"file {tmp_path / 'b.txt'}"].startswith("failed:")
+    assert list(TextFilesSource("t", tmp_path).read(state)) == []  # unchanged: not retried
+    (tmp_path / "b.txt").unlink()
+    write(tmp_path / "b.txt", "Cranes return\n\nThe cranes returned.")
+    again = list(TextFilesSource("t", tmp_path).read(state))
+    assert [(Path(r.locator).name, r.error) for r in again] == [("b.txt", None)]
+
+
+def test_walk_reports_names_that_are_not_utf8_once(tmp_path: Path) -> None:
+    bad = os.fsencode(tmp_path) + b"/d\xe9p\xeache"
+    os.mkdir(bad)
+    (Path(os.fsdecode(bad)) / "inside.txt").write_text("x")
+    found = [(display_path(p), problem) for p, _, problem in walk_files(tmp_path, (".txt",))]
+    assert found == [
+        (f"{tmp_path}/d\\xe9p\\xeache", "file name is not valid UTF-8 (rename the file)")
+    ]

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tasks.records import FEED_ITEM, HTML
-from tasks.sources import HttpSource
+from tasks.sources import HttpSource, source_from_config
 from tests.tasks.sources.support import FIXTURES
 
 pytestmark = pytest.mark.unit
@@ -176,3 +176,13 @@ def test_http_follows_redirects_and_caps_size() -> None:
     assert record.locator == f"{base}/moved"
     assert (capped.error or "").startswith("response too large")
     assert len(capped.payload) == 100
+
+
+def test_http_deadline_and_redirect_limit_from_config() -> None:
+    spec = {"kind": "http", "urls": ["https://example.com/feed"], "deadline": 5, "max_redirects": 0}
+    source = source_from_config(spec)
+    assert isinstance(source, HttpSource)
+    assert (source.deadline, source.max_redirects) == (5, 0)
+    default = source_from_config({"kind": "http", "urls": ["https://example.com/feed"]})
+    assert isinstance(default, HttpSource)
+    assert (default.deadline, default.max_redirects) == (60, 5)

@@ -141,3 +141,15 @@ def test_jsonl_overlong_line(tmp_path: Path) -> None:
     assert len(records[0].payload) == 500
     assert records[1].error is None
     assert records[1].locator.endswith("#line=2")
+
+
+def test_csv_rows_of_two_encodings_say_their_own(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"title,text\n"
+        + "Café,Un café – utf8\n".encode()
+        + "Café,Un café – cp1252\n".encode("cp1252")
+    )
+    records = list(CsvSource("mixed", path).read())
+    assert [r.meta["encoding"] for r in records] == ["utf-8", "cp1252"]
+    assert [row["text"] for row in rows(records)] == ["Un café – utf8", "Un café – cp1252"]
