@@ -26,6 +26,18 @@ MART_PREFIX = "mart_"
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 NESTED = {"struct", "map", "union", "list", "array"}
 PG_ALIAS = "publish_target"
+# marks what a publish made: only marked roles are ever altered, only marked schemas replaced
+ROLE_MARK = "created by newslake: read-only role for BI tools"
+SCHEMA_MARK = "published by newslake"
+# a reader role's pg_roles flags: the attribute that sets each right, and the value it has
+READER_ATTRIBUTES = {
+    "rolcanlogin": ("login", True),
+    "rolsuper": ("nosuperuser", False),
+    "rolcreatedb": ("nocreatedb", False),
+    "rolcreaterole": ("nocreaterole", False),
+    "rolreplication": ("noreplication", False),
+    "rolbypassrls": ("nobypassrls", False),
+}
 STREAM = "lake_relation"
 
 
@@ -66,22 +78,54 @@ def publish(
     conninfo = libpq_conninfo(url)
     target = describe_target(conninfo)
     names = tables_to_publish(con, with_base_tables)
-    staging = f"{schema}__staging_{uuid.uuid4().hex[:8]}"
-    with _connect(conninfo, target) as pg:
-        drop_old_schemas(pg, schema, lock_timeout_s)
-        pg.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
-        try:
-            counts = copy_tables(con, conninfo, target, staging, names)
+    try:
+        with _connect(conninfo, target) as pg:
             if reader_role is not None:
-                ensure_reader_role(pg, reader_role, reader_password)
-            swap_schema(pg, target, schema, staging, reader_role, lock_timeout_s)
-        except BaseException:
-            with _suppress_pg():
-                drop = sql.SQL("drop schema if exists {} cascade")
-                pg.execute(drop.format(sql.Identifier(staging)))
-            raise
-        drop_old_schemas(pg, schema, lock_timeout_s)
+                ensure_reader_role(pg, target, reader_role, reader_password)
+            return _publish_into(
+                pg, con, conninfo, target, schema, names, reader_role, lock_timeout_s
+            )
+    except psycopg.Error as error:
+        raise PublishError(refusal(error, target, reader_role)) from None
+
+
+def _publish_into(
+    pg: psycopg.Connection[Any],
+    con: duckdb.DuckDBPyConnection,
+    conninfo: str,
+    target: str,
+    schema: str,
+    names: list[str],
+    reader_role: str | None,
+    lock_timeout_s: float,
+) -> dict[str, int]:
+    staging = f"{schema}__staging_{uuid.uuid4().hex[:8]}"
+    drop_old_schemas(pg, schema, lock_timeout_s)
+    pg.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
+    try:
+        counts = copy_tables(con, conninfo, target, staging, names)
+        swap_schema(pg, target, schema, staging, reader_role, lock_timeout_s)
+    except BaseException:
+        with _suppress_pg():
+            drop = sql.SQL("drop schema if exists {} cascade")
+            pg.execute(drop.format(sql.Identifier(staging)))
+        raise
+    drop_old_schemas(pg, schema, lock_timeout_s)
     return counts
+
+
+def refusal(error: psycopg.Error, target: str, reader_role: str | None) -> str:
+    """Return the one-line message for a PostgreSQL error during a publish."""
+    message = redact((error.diag.message_primary or str(error)).strip())
+    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        needs = "CREATE on the database"
+        if reader_role is not None:
+            needs += f" and CREATEROLE (for the reader role {reader_role!r})"
+        return (
+            f"PostgreSQL at {target} refused the publishing user: {message}; "
+            f"publishing needs {needs}"
+        )
+    return f"publishing to PostgreSQL at {target} failed: {message}"
 
 
 def libpq_conninfo(url: str) -> str:
@@ -257,26 +301,47 @@ def _copy_relation(
     return int(row[0]) if row else 0
 
 
-def ensure_reader_role(pg: psycopg.Connection[Any], role: str, password: str | None) -> None:
-    """Create or fix the BI role: LOGIN, no superuser/createdb/createrole, read-only by default."""
-    attributes: sql.Composable = sql.SQL(
-        "login nosuperuser nocreatedb nocreaterole noreplication nobypassrls"
-    )
-    if password is not None:
-        attributes = sql.SQL("{} password {}").format(attributes, sql.Literal(password))
+def ensure_reader_role(
+    pg: psycopg.Connection[Any], target: str, role: str, password: str | None
+) -> None:
+    """Create the BI role (LOGIN, no superuser/createdb/createrole, read-only by default), or fix
+    one that newslake created; refuse any other existing role and leave it as it is."""
     ident = sql.Identifier(role)
+    flags = sql.SQL(", ").join(sql.Identifier(column) for column in READER_ATTRIBUTES)
     row = pg.execute(
-        "select rolsuper or rolcreatedb or rolcreaterole or rolreplication or rolbypassrls "
-        "or not rolcanlogin, coalesce('default_transaction_read_only=on' = any(rolconfig), false) "
-        "from pg_roles where rolname = %s",
+        sql.SQL(
+            "select shobj_description(oid, 'pg_authid'), "
+            "coalesce('default_transaction_read_only=on' = any(rolconfig), false), {} "
+            "from pg_roles where rolname = %s"
+        ).format(flags),
         [role],
     ).fetchone()
-    if row is None:
-        pg.execute(sql.SQL("create role {} {}").format(ident, attributes))
-    elif row[0] or password is not None:
-        pg.execute(sql.SQL("alter role {} {}").format(ident, attributes))
-    if row is None or not row[1]:
-        pg.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(ident))
+    with pg.transaction():
+        if row is None:
+            attributes = " ".join(attribute for attribute, _ in READER_ATTRIBUTES.values())
+            pg.execute(sql.SQL("create role {} {}").format(ident, sql.SQL(attributes)))
+            pg.execute(sql.SQL("comment on role {} is {}").format(ident, sql.Literal(ROLE_MARK)))
+        elif row[0] != ROLE_MARK:
+            raise PublishError(
+                f"role {role!r} at {target} exists and newslake did not create it; refusing to "
+                "change it (publish with another --reader-role, or drop that role first)"
+            )
+        else:
+            # only what is wrong: a CREATEROLE publisher may not even name SUPERUSER
+            wrong = [
+                attribute
+                for (attribute, wanted), actual in zip(
+                    READER_ATTRIBUTES.values(), row[2:], strict=True
+                )
+                if actual != wanted
+            ]
+            if wrong:
+                pg.execute(sql.SQL("alter role {} {}").format(ident, sql.SQL(" ".join(wrong))))
+        if password is not None:
+            pg.execute(sql.SQL("alter role {} password {}").format(ident, sql.Literal(password)))
+        if row is None or not row[1]:
+            statement = sql.SQL("alter role {} set default_transaction_read_only = on")
+            pg.execute(statement.format(ident))
 
 
 def swap_schema(
@@ -302,11 +367,14 @@ def swap_schema(
                 )
             pg.execute(
                 sql.SQL("comment on schema {} is {}").format(
-                    sql.Identifier(staging), sql.Literal("published by newslake")
+                    sql.Identifier(staging), sql.Literal(SCHEMA_MARK)
                 )
             )
             if _schema_exists(pg, schema):
                 _check_replaceable(pg, target, schema)
+                # marked, so that drop_old_schemas (which drops only marked ones) takes it
+                mark = sql.SQL("comment on schema {} is {}")
+                pg.execute(mark.format(sql.Identifier(schema), sql.Literal(SCHEMA_MARK)))
                 pg.execute(
                     sql.SQL("alter schema {} rename to {}").format(
                         sql.Identifier(schema), sql.Identifier(old)
@@ -330,14 +398,16 @@ def _schema_exists(pg: psycopg.Connection[Any], schema: str) -> bool:
 
 
 def _check_replaceable(pg: psycopg.Connection[Any], target: str, schema: str) -> None:
-    """Refuse to move aside a schema that neither a publish made nor is empty."""
+    """Refuse to move aside a schema that a publish did not make, unless it holds nothing."""
     row = pg.execute(
         "select obj_description(n.oid, 'pg_namespace'), "
-        "(select count(*) from pg_class c where c.relnamespace = n.oid) "
+        # every object in a schema (table, view, sequence, function, type, ...) depends on it
+        "(select count(*) from pg_depend d where d.refclassid = 'pg_namespace'::regclass "
+        "and d.refobjid = n.oid) "
         "from pg_namespace n where nspname = %s",
         [schema],
     ).fetchone()
-    if row and row[0] != "published by newslake" and row[1]:
+    if row and row[0] != SCHEMA_MARK and row[1]:
         raise PublishError(
             f"schema {schema!r} at {target} holds objects a newslake publish did not create; "
             "refusing to replace it (publish into another schema or drop it first)"
@@ -345,9 +415,14 @@ def _check_replaceable(pg: psycopg.Connection[Any], target: str, schema: str) ->
 
 
 def drop_old_schemas(pg: psycopg.Connection[Any], schema: str, lock_timeout_s: float) -> None:
-    """Drop schemas earlier publishes moved aside; leave any a reader still holds for next time."""
+    """Drop schemas earlier publishes moved aside; leave any a reader still holds for next time.
+
+    Only schemas a publish marked: a schema someone else named `<schema>__old_...` stays.
+    """
     rows = pg.execute(
-        "select nspname from pg_namespace where starts_with(nspname, %s)", [f"{schema}__old_"]
+        "select nspname from pg_namespace where starts_with(nspname, %s) "
+        "and obj_description(oid, 'pg_namespace') = %s",
+        [f"{schema}__old_", SCHEMA_MARK],
     ).fetchall()
     for (name,) in rows:
         try:

@@ -434,6 +434,30 @@ def test_refuses_to_replace_a_schema_it_did_not_create(con, postgres_url: str) -
     assert names == [("handmade",)]
 
 
+def test_refuses_a_schema_holding_only_functions_and_keeps_unmarked_old_ones(
+    con,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """No table is not the same as empty; and only a schema a publish marked is ever dropped."""
+    with psycopg.connect(postgres_url, autocommit=True) as pg:
+        pg.execute("create schema fnonly")
+        pg.execute("create function fnonly.keep() returns int language sql as 'select 1'")
+        pg.execute("create schema marts")
+        pg.execute("create schema marts__old_handmade")
+        pg.execute("create table marts__old_handmade.keep (x int)")
+    with pytest.raises(PublishError, match="did not create"):
+        publish(con, postgres_url, schema="fnonly")
+    publish(con, postgres_url, schema="marts")  # an empty schema is replaced
+    publish(con, postgres_url, schema="marts")
+    with psycopg.connect(postgres_url) as pg:
+        kept = pg.execute("select fnonly.keep()").fetchone()
+        names = pg.execute(
+            "select nspname from pg_namespace where nspname like 'marts%' order by 1"
+        ).fetchall()
+    assert kept == (1,)
+    assert names == [("marts",), ("marts__old_handmade",)]
+
+
 def test_publishes_from_a_read_only_lake_connection(
     tmp_path: Path,
     postgres_url: str,  # noqa: F811
