@@ -67,17 +67,18 @@ def _walk(
         path = Path(entry.path)
         wanted = suffixes is None or path.suffix.lower() in suffixes
         problem = name_problem(path)
-        if entry.is_dir(follow_symlinks=False):  # symlinked folders are not followed: no loops
+        try:  # symlinked folders are not followed: no loops
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file()
+        except OSError as exc:  # a symlink loop, or an entry that cannot be looked at
+            is_dir, is_file, problem = False, True, problem or f"unreadable file: {_why(exc)}"
+        if is_dir:
             inner = f"{relative}/{entry.name}" if relative else entry.name
             if problem:
                 yield path, relative, problem
             else:
                 yield from _walk(path, inner, suffixes)
             continue
-        try:
-            is_file = entry.is_file()
-        except OSError as exc:  # a symlink loop
-            is_file, problem = True, problem or f"unreadable file: {_why(exc)}"
         if not is_file and entry.is_symlink() and not os.path.exists(path):
             is_file, problem = True, problem or "broken symlink: its target does not exist"
         if is_file and wanted:
