@@ -1,495 +1,68 @@
-"""The `newslake` command: run the ingest flow, query the lake."""
+"""The `newslake` command: run the ingest flow, query the lake.
+
+The commands live by what they do to the lake: flows.cli_ingest writes it, flows.cli_quality checks
+it, flows.cli_serving serves it; flows.cli_common holds what they share. Registered here in the
+order `newslake --help` lists them.
+"""
 
 from __future__ import annotations
 
-import csv
-import json
-import os
-import subprocess
-import sys
-import time
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any
-
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from flows.settings import Settings, SourceSpec
+from flows.cli_common import BUSY_EXIT, OutputFormat, console, open_lake_read_only, write_rows
+from flows.cli_ingest import (
+    extract,
+    ingest_parameters,
+    jsonable,
+    print_summary,
+    publish_target,
+    resolve_source,
+    run,
+    serve,
+    start_prefect_server,
+)
+from flows.cli_quality import docs, docs_index, extraction_report, validate
+from flows.cli_serving import bi, publish, report, sql, status
 
-BUSY_EXIT = 3  # another run holds the lake's writer lock
+__all__ = [
+    "BUSY_EXIT",
+    "OutputFormat",
+    "app",
+    "bi",
+    "console",
+    "docs",
+    "docs_index",
+    "extract",
+    "extraction_report",
+    "ingest_parameters",
+    "jsonable",
+    "open_lake_read_only",
+    "print_summary",
+    "publish",
+    "publish_target",
+    "report",
+    "resolve_source",
+    "run",
+    "serve",
+    "sql",
+    "start_prefect_server",
+    "status",
+    "validate",
+    "write_rows",
+]
+
 app = typer.Typer(help="newslake: a news-article data lake on DuckLake.", no_args_is_help=True)
-console = Console(stderr=True)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-def resolve_source(value: str, settings: Settings) -> SourceSpec:
-    """Return the configured source named `value`, else a source for the path or URL."""
-    configured = settings.source(value)
-    if configured:
-        return configured
-    if value.startswith(("http://", "https://")):
-        return SourceSpec(name="http", kind="http", urls=[value])
-    path = Path(value)
-    if not path.exists():
-        raise typer.BadParameter(f"no configured source or path named {value!r}")
-    from tasks.sources import kind_of_path
-
-    kind = kind_of_path(path)  # tasks.sources owns which reader an extension gets
-    name = path.name if path.is_dir() else path.stem
-    return SourceSpec(name=name, kind=kind, path=str(path))  # type: ignore[arg-type]
-
-
-def _quiet_prefect(verbose: bool) -> None:
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
-@app.command()
-def run(
-    source: Annotated[
-        list[str] | None,
-        typer.Option("--source", "-s", help="configured source name or a path/URL"),
-    ] = None,
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect logs")] = False,
-) -> None:
-    """Ingest the configured sources (or the given ones) into the lake."""
-    settings = Settings()
-    specs = [resolve_source(v, settings) for v in source] if source else settings.sources
-    lake_path = lake or settings.lake
-    _quiet_prefect(verbose)
-    from flows.ingest import ingest
-    from flows.progress import set_progress_hook
-    from tasks.lake.lock import LakeBusyError
-
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        bar = progress.add_task("starting Prefect …", total=None)
-        seen: dict[str, int] = {}
-
-        def on_batch(name: str, counts: dict[str, int]) -> None:
-            seen[name] = seen.get(name, 0) + counts["records_read"]
-            done = ", ".join(f"{k}: {v} records" for k, v in seen.items())
-            progress.update(bar, description=f"ingesting … {done}")
-
-        set_progress_hook(on_batch)
-        try:
-            summary = ingest(**ingest_parameters(settings, specs, lake_path))
-        except LakeBusyError as error:
-            console.print(f"[yellow]lake busy:[/yellow] {error}")
-            raise typer.Exit(BUSY_EXIT) from error
-        except Exception as error:
-            console.print(f"[red]ingest failed:[/red] {error}")
-            raise typer.Exit(1) from error
-        finally:
-            set_progress_hook(None)
-    print_summary(summary)
-    if summary["status"] != "completed":
-        raise typer.Exit(1)
-
-
-def ingest_parameters(
-    settings: Settings, specs: list[SourceSpec], lake_path: Path
-) -> dict[str, Any]:
-    """Return the ingest flow's parameters: the settings unpacked into plain arguments."""
-    return {
-        "sources": specs,
-        "lake_path": str(lake_path),
-        "catalog": settings.catalog,
-        "data_path": settings.data_path,
-        "batch_size": settings.batch_size,
-        "max_file_bytes": settings.max_file_bytes,
-        "near_duplicate_threshold": settings.near_duplicate_threshold,
-        "extract": settings.extract,
-        "spacy_model": settings.spacy_model,
-        "n_process": settings.n_process,
-        "validate_batches": settings.validate_batches,
-        "expectations_dir": str(settings.expectations_dir),
-        "docs_dir": str(settings.docs_dir) if settings.docs_dir else None,
-        "publish_to": publish_target(settings),
-        "writer_wait_s": settings.writer_wait_s,
-    }
-
-
-def start_prefect_server(port: int) -> subprocess.Popen[bytes]:
-    """Start a local Prefect server (SQLite) on 127.0.0.1:port and wait until it answers."""
-    import httpx
-
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.5)
-    server.terminate()
-    raise RuntimeError(f"the local Prefect server did not start on port {port}")
-
-
-def publish_target(settings: Settings, url: str | None = None) -> Any:
-    """Return where to publish the marts (from the settings or a URL), or None."""
-    from tasks.serving.publish import PublishTarget
-
-    url = url or settings.publish_postgres_url
-    if not url:
-        return None
-    return PublishTarget(
-        url, settings.publish_schema, settings.publish_base_tables, settings.publish_reader_role
-    )
-
-
-def print_summary(summary: dict[str, Any]) -> None:
-    """Print the run's counts per source and where the lake is."""
-    from tasks.serving.run_summary import COLUMNS, summary_rows
-
-    table = Table(title=f"ingest run {summary['run_id']} — {summary['status']}")
-    for column in ("source", *COLUMNS):
-        table.add_column(
-            column.replace("_", " "), justify="left" if column == "source" else "right"
-        )
-    for row in summary_rows(summary):
-        table.add_row(*row)
-    out = Console()
-    out.print(table)
-    for name, error in summary["errors"].items():
-        out.print(f"[red]source {name} failed:[/red] {error}")
-    totals = summary["totals"]
-    for table, rows in summary.get("published", {}).items():
-        out.print(f"published {table}: {rows} rows")
-    if summary.get("docs"):
-        out.print(f"Data Docs: {summary['docs']}")
-    out.print(
-        f"Ingested {totals.get('articles_new', 0)} new articles "
-        f"({totals.get('records_read', 0)} records read, {totals.get('duplicates', 0)} duplicates, "
-        f"{totals.get('rejected', 0)} rejected) into the lake at {summary['lake']}"
-    )
-
-
-def open_lake_read_only(lake: Path | None, settings: Settings) -> Any:
-    """Return a read-only connection to the lake, or exit with a message when there is none."""
-    from tasks import lake as lakes
-
-    location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
-    if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
-        console.print(f"[red]no lake at {location.root_hint}[/red]: run `newslake run` first")
-        raise typer.Exit(2)
-    return lakes.connect(location, read_only=True)
-
-
-@app.command()
-def extract(
-    everything: Annotated[
-        bool, typer.Option("--all", help="re-derive every article, not only unextracted ones")
-    ] = False,
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show Prefect logs")] = False,
-) -> None:
-    """Run spaCy extraction over stored articles, replacing their extracted rows."""
-    settings = Settings()
-    _quiet_prefect(verbose)
-    from flows.extract import reextract
-    from tasks.lake.lock import LakeBusyError
-
-    try:
-        with console.status("extracting …"):
-            counts = reextract(
-                lake_path=str(lake or settings.lake),
-                catalog=settings.catalog,
-                data_path=settings.data_path,
-                everything=everything,
-                spacy_model=settings.spacy_model,
-                n_process=settings.n_process,
-                batch_size=settings.batch_size,
-                writer_wait_s=settings.writer_wait_s,
-            )
-    except LakeBusyError as error:
-        console.print(f"[yellow]lake busy:[/yellow] {error}")
-        raise typer.Exit(BUSY_EXIT) from error
-    write_rows(list(counts), [tuple(counts.values())], OutputFormat.table)
-
-
-@app.command("extraction-report")
-def extraction_report(
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
-) -> None:
-    """Print extraction coverage: entities, focus countries, quotes with speakers, offsets."""
-    from tasks.quality.extraction_report import extraction_report as report
-
-    con = open_lake_read_only(lake, Settings())
-    figures = report(con)
-    con.close()
-    if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(figures) + "\n")
-        return
-    flat = [(k, json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in figures.items()]
-    write_rows(["figure", "value"], flat, output)
-
-
-def docs_index(lake: Path | None, settings: Settings) -> Path:
-    """Return where the Data Docs site's index page is for this lake."""
-    root = settings.docs_dir or (lake or settings.lake).resolve() / "docs"
-    return root / "index.html"
-
-
-@app.command()
-def docs(
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-) -> None:
-    """Print the path of the Great Expectations Data Docs site the last run rendered."""
-    index = docs_index(lake, Settings())
-    if not index.exists():
-        console.print(f"[red]no Data Docs at {index}[/red]: run `newslake run` first")
-        raise typer.Exit(2)
-    typer.echo(str(index))
-
-
-@app.command()
-def validate(
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-) -> None:
-    """Re-run every suite over the whole lake and report; changes nothing. Exits 1 on failures."""
-    from tasks import lake as lakes
-    from tasks.quality.validate import (
-        SUITE_TABLES,
-        Validator,
-        batch_parameters,
-        load_suites,
-        summarise,
-        validation_frames,
-    )
-
-    settings = Settings()
-    con = open_lake_read_only(lake, settings)
-    tables = lakes.read_tables(con, list(SUITE_TABLES))
-    con.close()
-    with console.status("validating …"):
-        validator = Validator(load_suites(settings.expectations_dir))
-        outcome = validator.validate(validation_frames(tables), batch_parameters(tables))
-    checked = Table(title="expectation suites over the whole lake")
-    for column in ("suite", "rows", "expectations", "failed"):
-        checked.add_column(column)
-    for suite in SUITE_TABLES:
-        results = [r for r in outcome.results if r["suite"] == suite]
-        failed = sum(not r["success"] for r in results)
-        checked.add_row(suite, str(tables[suite].num_rows), str(len(results)), str(failed))
-    Console().print(checked)
-    failures = summarise(outcome)
-    if failures:
-        write_rows(
-            ["table", "expectation", "level", "rows", "observed"], failures, OutputFormat.table
-        )
-        raise typer.Exit(1)
-    typer.echo("every expectation passed")
-
-
-@app.command()
-def publish(
-    postgres: Annotated[str, typer.Option("--postgres", help="postgresql:// URL or libpq string")],
-    schema: Annotated[str, typer.Option(help="target schema, replaced atomically")] = "newslake",
-    with_base_tables: Annotated[bool, typer.Option(help="also copy the base tables")] = False,
-    reader_role: Annotated[str, typer.Option(help="read-only role for BI tools")] = (
-        "newslake_reader"
-    ),
-    reader_password: Annotated[str | None, typer.Option(envvar="NEWSLAKE_READER_PASSWORD")] = None,
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-) -> None:
-    """Publish the marts (and optionally base tables) into a PostgreSQL schema for BI tools."""
-    from tasks.serving.publish import PublishError
-    from tasks.serving.publish import publish as publish_lake
-
-    con = open_lake_read_only(lake, Settings())
-    try:
-        counts = publish_lake(con, postgres, schema, with_base_tables, reader_role, reader_password)
-    except (PublishError, ValueError) as error:
-        console.print(f"[red]publish failed:[/red] {error}")
-        raise typer.Exit(1) from error
-    finally:
-        con.close()
-    write_rows(["table", "rows"], sorted(counts.items()), OutputFormat.table)
-    typer.echo(f"published {len(counts)} tables to schema {schema}; read-only role {reader_role}")
-
-
-@app.command()
-def report(
-    out: Annotated[Path, typer.Option(help="folder for report.html and the PNG charts")] = Path(
-        "report"
-    ),
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-) -> None:
-    """Write a self-contained HTML report with charts (also as PNG) and tables."""
-    from tasks.serving.report_html import build_report
-
-    con = open_lake_read_only(lake, Settings())
-    try:
-        paths = build_report(con, out)
-    finally:
-        con.close()
-    for name, path in paths.items():
-        typer.echo(f"{name}: {path}")
-
-
-@app.command()
-def bi(
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-) -> None:
-    """Print read-only connection recipes for DuckDB clients and BI tools for this lake."""
-    from tasks import lake as lakes
-    from tasks.serving.bi import connection_recipes
-
-    settings = Settings()
-    location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
-    for name, recipe in connection_recipes(location).items():
-        Console().rule(name)
-        typer.echo(recipe)
-
-
-@app.command()
-def status(
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-    runs: Annotated[int, typer.Option(help="how many recent runs to show")] = 10,
-) -> None:
-    """Print the last runs, each source's freshness and the lake's size."""
-    from tasks.serving.status import lake_size, recent_runs, source_freshness
-
-    settings = Settings()
-    con = open_lake_read_only(lake, settings)
-    try:
-        for title, (columns, rows) in (
-            ("last runs", recent_runs(con, runs)),
-            ("sources", source_freshness(con)),
-        ):
-            Console().rule(title)
-            write_rows(columns, rows, OutputFormat.table)
-        size = lake_size(con, (lake or settings.lake).resolve())
-    finally:
-        con.close()
-    Console().rule("lake")
-    write_rows(list(size), [tuple(size.values())], OutputFormat.table)
-
-
-@app.command()
-def serve(
-    cron: Annotated[str | None, typer.Option(help="cron schedule, e.g. '*/15 * * * *'")] = None,
-    interval: Annotated[float | None, typer.Option(help="run every N seconds instead")] = None,
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-    port: Annotated[int, typer.Option(help="port of the local Prefect server, if one starts")] = (
-        4200
-    ),
-) -> None:
-    """Serve the ingest deployment on a schedule; start a local Prefect server if none is set."""
-    settings = Settings()
-    cron = cron or settings.schedule_cron
-    interval = interval or settings.schedule_interval_s
-    if not cron and not interval:
-        console.print(
-            "[red]no schedule:[/red] give --cron or --interval (or set them in "
-            "newslake.toml as schedule_cron / schedule_interval_s)"
-        )
-        raise typer.Exit(2)
-    _quiet_prefect(verbose=False)
-    server = None
-    if not os.environ.get("PREFECT_API_URL"):
-        server = start_prefect_server(port)
-        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
-        console.print(f"started a local Prefect server; its UI is at http://127.0.0.1:{port}")
-    from prefect.deployments.runner import EntrypointType
-
-    from flows.ingest import ingest
-
-    parameters = ingest_parameters(settings, settings.sources, lake or settings.lake)
-    try:
-        ingest.serve(
-            name="newslake-ingest",
-            cron=cron,
-            interval=interval,
-            parameters=jsonable(parameters),
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            limit=1,  # one run at a time: runs that fell behind queue, never race for the lake
-        )
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def jsonable(parameters: dict[str, Any]) -> dict[str, Any]:
-    """Return flow parameters as JSON values, as a deployment stores them."""
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(dict[str, Any]).dump_python(parameters, mode="json")
-
-
-@app.command()
-def sql(
-    query: Annotated[
-        str, typer.Argument(help="a select statement over the lake's tables and views")
-    ],
-    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
-    lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
-) -> None:
-    """Run a query against the lake (read-only) and print the result."""
-    con = open_lake_read_only(lake, Settings())
-    try:
-        result = con.execute(query)
-    except Exception as error:
-        console.print(f"[red]query failed:[/red] {error}")
-        raise typer.Exit(1) from error
-    columns = [d[0] for d in result.description or []]
-    rows = result.fetchall()
-    write_rows(columns, rows, output)
-
-
-def write_rows(columns: list[str], rows: list[tuple[Any, ...]], output: OutputFormat) -> None:
-    """Print rows as a table, CSV or JSON lines."""
-    if output is OutputFormat.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif output is OutputFormat.json:
-        for row in rows:
-            sys.stdout.write(json.dumps(dict(zip(columns, row, strict=True)), default=str) + "\n")
-    else:
-        table = Table()
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console().print(table)
+app.command()(run)
+app.command()(extract)
+app.command("extraction-report")(extraction_report)
+app.command()(docs)
+app.command()(validate)
+app.command()(publish)
+app.command()(report)
+app.command()(bi)
+app.command()(status)
+app.command()(serve)
+app.command()(sql)
 
 
 if __name__ == "__main__":

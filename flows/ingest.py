@@ -17,7 +17,7 @@ from tasks import lake
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.lake.lock import writer_lock
-from tasks.quality.validate import SUITES_DIR, BatchValidationError
+from tasks.quality.suites import SUITES_DIR, BatchValidationError
 from tasks.serving.publish import PublishTarget
 from tasks.serving.run_summary import RunTally, build_summary, error_text, run_status
 from tasks.sources import source_from_config
@@ -89,6 +89,31 @@ def ingest_source(con: Any, spec: SourceSpec, run: RunState, tally: RunTally) ->
         raise SourceUnreadable(f"nothing could be read: {'; '.join(reasons)}")
 
 
+def ingest_sources(
+    con: Any, sources: list[SourceSpec], run: RunState, tally: RunTally, started_at: datetime
+) -> dict[str, str]:
+    """Ingest each source in turn; return the errors of the sources that failed, by name.
+
+    A batch-level validation failure stops the run: the Data Docs are built and, when batches were
+    committed, the run is recorded as failed before the error is raised.
+    """
+    names = [s.name for s in sources]
+    errors: dict[str, str] = {}
+    for spec in sources:
+        try:
+            ingest_source(con, spec, run, tally)
+        except BatchValidationError as error:
+            steps.build_docs(run.validator)
+            if tally.batches_committed:
+                run_id = run.context.run_id
+                steps.record_run(con, run_id, started_at, names, tally, "failed", str(error))
+            raise
+        except Exception as error:
+            errors[spec.name] = f"{type(error).__name__}: {error}"
+            get_run_logger().error("source %s failed: %s", spec.name, errors[spec.name])
+    return errors
+
+
 @flow(name="ingest")
 def ingest(
     sources: list[SourceSpec],
@@ -111,7 +136,7 @@ def ingest(
     logger = get_run_logger()
     location = lake.LakeLocation.of(lake_path, catalog, data_path)
     docs = Path(docs_dir) if docs_dir else Path(lake_path).resolve() / "docs"
-    started_at, tally, errors = datetime.now(UTC), RunTally(), {}
+    started_at, tally = datetime.now(UTC), RunTally()
     names = [s.name for s in sources]
     with writer_lock(Path(lake_path).resolve(), writer_wait_s):
         con = steps.open_lake(location)
@@ -125,17 +150,7 @@ def ingest(
             suites=(expectations_dir, str(docs)) if validate_batches else None,
         )
         run_id = run.context.run_id
-        for spec in sources:
-            try:
-                ingest_source(con, spec, run, tally)
-            except BatchValidationError as error:
-                steps.build_docs(run.validator)
-                if tally.batches_committed:
-                    steps.record_run(con, run_id, started_at, names, tally, "failed", str(error))
-                raise
-            except Exception as error:
-                errors[spec.name] = f"{type(error).__name__}: {error}"
-                logger.error("source %s failed: %s", spec.name, errors[spec.name])
+        errors = ingest_sources(con, sources, run, tally, started_at)
         status = run_status(errors, len(sources))
         if tally.batches_committed:
             steps.refresh_pending_summaries(con)  # days a backfill's commits left to the end

@@ -55,65 +55,95 @@ def superset_engine_params() -> dict[str, object]:
     }
 
 
-def connection_recipes(location: LakeLocation) -> dict[str, str]:
-    """Return copy-pasteable read-only recipes by client: CLI, Python, SQLAlchemy, Superset, ..."""
-    init = init_sql(location)
-    one_line = " ".join(init.splitlines())
-    statements = "".join(f"        {s!r},\n" for s in init_statements(location))
-    names = extensions_for(location.catalog)
+def extensions_recipe(location: LakeLocation) -> str:
+    """Return where the extension files are, one per line, as SQL comments."""
     paths = "\n".join(
         f"--   {name}: {path}" for name, path in extension_paths(location.catalog).items()
     )
+    return f"-- extension files in the duckdb_extensions wheels (no INSTALL):\n{paths}"
+
+
+def duckdb_cli_recipe(location: LakeLocation) -> str:
+    """Return the duckdb CLI commands: attach read-only in memory, or open the lake itself."""
+    one_line = " ".join(init_sql(location).splitlines())
+    return (
+        "# the READ_ONLY attach keeps the lake read-only (-readonly cannot apply to :memory:)\n"
+        f'duckdb -cmd "{one_line}"\n'
+        "# or, once the extensions are installed (install_sql), open the lake itself:\n"
+        f"duckdb -readonly '{direct_database(location)}'"
+    )
+
+
+def python_recipe(location: LakeLocation) -> str:
+    """Return a Python snippet that loads the wheel's extensions and attaches the lake."""
+    names = extensions_for(location.catalog)
+    return (
+        "import duckdb\n"
+        "import duckdb_extensions\n\n"
+        "con = duckdb.connect(config={'autoinstall_known_extensions': False})\n"
+        f"for name in {names!r}:\n"
+        "    duckdb_extensions.import_extension(name, con=con)\n"
+        f"con.execute({location.attach_sql(read_only=True)!r})\n"
+        f"con.execute('use {ALIAS}')\n"
+        "print(con.sql('select count(*) from stg_articles'))\n"
+    )
+
+
+def sqlalchemy_recipe(location: LakeLocation) -> str:
+    """Return a SQLAlchemy snippet whose engine runs the init statements on every connection."""
+    statements = "".join(f"        {s!r},\n" for s in init_statements(location))
+    return (
+        "from sqlalchemy import create_engine, event, text\n\n"
+        "engine = create_engine(\n"
+        "    'duckdb:///:memory:',\n"
+        "    connect_args={'config': {'autoinstall_known_extensions': False}},\n"
+        ")\n\n\n"
+        "@event.listens_for(engine, 'connect')\n"
+        "def attach_lake(dbapi_connection, connection_record):\n"
+        "    for statement in [\n"
+        f"{statements}"
+        "    ]:\n"
+        "        dbapi_connection.execute(statement)\n\n\n"
+        "with engine.connect() as connection:\n"
+        "    print(connection.execute(text('select count(*) from stg_articles')).all())\n"
+    )
+
+
+def superset_recipe(location: LakeLocation) -> str:
+    """Return Superset's setup: install the extensions once, the URI, the engine parameters."""
+    names = extensions_for(location.catalog)
+    return (
+        "# once, on the Superset host, as the user Superset runs as:\n"
+        'python -c "import duckdb_extensions as d; '
+        f'[d.import_extension(n) for n in {names!r}]"\n'
+        "# SQLAlchemy URI:\n"
+        f"duckdb:///{direct_database(location)}\n"
+        "# Advanced > Other > Engine Parameters:\n"
+        f"{json.dumps(superset_engine_params())}"
+    )
+
+
+def metabase_dbeaver_recipe(location: LakeLocation) -> str:
+    """Return where Metabase and DBeaver take the init SQL, then the init SQL."""
+    return (
+        "-- Metabase (DuckDB driver): database file ':memory:', paste into 'Init SQL'.\n"
+        "-- DBeaver (DuckDB, in-memory): Connection settings > Initialization > "
+        "Bootstrap queries.\n"
+        f"{init_sql(location)}"
+    )
+
+
+def connection_recipes(location: LakeLocation) -> dict[str, str]:
+    """Return copy-pasteable read-only recipes by client: CLI, Python, SQLAlchemy, Superset, ..."""
     return {
-        "extensions": f"-- extension files in the duckdb_extensions wheels (no INSTALL):\n{paths}",
-        "init_sql": init,
-        "duckdb_cli": (
-            "# the READ_ONLY attach keeps the lake read-only (-readonly cannot apply to :memory:)\n"
-            f'duckdb -cmd "{one_line}"\n'
-            "# or, once the extensions are installed (install_sql), open the lake itself:\n"
-            f"duckdb -readonly '{direct_database(location)}'"
-        ),
+        "extensions": extensions_recipe(location),
+        "init_sql": init_sql(location),
+        "duckdb_cli": duckdb_cli_recipe(location),
         "install_sql": install_sql(location.catalog),
-        "python": (
-            "import duckdb\n"
-            "import duckdb_extensions\n\n"
-            "con = duckdb.connect(config={'autoinstall_known_extensions': False})\n"
-            f"for name in {names!r}:\n"
-            "    duckdb_extensions.import_extension(name, con=con)\n"
-            f"con.execute({location.attach_sql(read_only=True)!r})\n"
-            f"con.execute('use {ALIAS}')\n"
-            "print(con.sql('select count(*) from stg_articles'))\n"
-        ),
-        "sqlalchemy": (
-            "from sqlalchemy import create_engine, event, text\n\n"
-            "engine = create_engine(\n"
-            "    'duckdb:///:memory:',\n"
-            "    connect_args={'config': {'autoinstall_known_extensions': False}},\n"
-            ")\n\n\n"
-            "@event.listens_for(engine, 'connect')\n"
-            "def attach_lake(dbapi_connection, connection_record):\n"
-            "    for statement in [\n"
-            f"{statements}"
-            "    ]:\n"
-            "        dbapi_connection.execute(statement)\n\n\n"
-            "with engine.connect() as connection:\n"
-            "    print(connection.execute(text('select count(*) from stg_articles')).all())\n"
-        ),
+        "python": python_recipe(location),
+        "sqlalchemy": sqlalchemy_recipe(location),
         "superset_uri": f"duckdb:///{direct_database(location)}",
         "superset_engine_params": json.dumps(superset_engine_params(), indent=2),
-        "superset": (
-            "# once, on the Superset host, as the user Superset runs as:\n"
-            'python -c "import duckdb_extensions as d; '
-            f'[d.import_extension(n) for n in {names!r}]"\n'
-            "# SQLAlchemy URI:\n"
-            f"duckdb:///{direct_database(location)}\n"
-            "# Advanced > Other > Engine Parameters:\n"
-            f"{json.dumps(superset_engine_params())}"
-        ),
-        "metabase_dbeaver": (
-            "-- Metabase (DuckDB driver): database file ':memory:', paste into 'Init SQL'.\n"
-            "-- DBeaver (DuckDB, in-memory): Connection settings > Initialization > "
-            "Bootstrap queries.\n"
-            f"{init}"
-        ),
+        "superset": superset_recipe(location),
+        "metabase_dbeaver": metabase_dbeaver_recipe(location),
     }

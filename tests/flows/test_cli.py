@@ -37,6 +37,27 @@ def test_sources_resolve_by_name_path_or_url(tmp_path: Path) -> None:
         resolve_source("no-such-thing", settings)
 
 
+@pytest.mark.unit
+def test_every_command_is_registered_in_help_order() -> None:
+    from typer.main import get_command
+
+    from flows.cli import app
+
+    assert list(get_command(app).commands) == [
+        "run",
+        "extract",
+        "extraction-report",
+        "docs",
+        "validate",
+        "publish",
+        "report",
+        "bi",
+        "status",
+        "serve",
+        "sql",
+    ]
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 def test_run_prints_counts_and_lake_then_sql_queries_it(

@@ -14,6 +14,7 @@ from tasks.documents.dedupe import build_index
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.tables import extract_tables
 from tasks.quality.validate import (
+    SUITE_TABLES,
     SUITES_DIR,
     BatchValidationError,
     Validator,
@@ -24,7 +25,7 @@ from tasks.sources import FolderSource
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime.now(UTC)
 
 
@@ -52,6 +53,10 @@ def edit(table: pa.Table, index: int, **values: object) -> pa.Table:
 def first_child(tables: dict[str, pa.Table], name: str, spare: set[str]) -> int:
     ids = tables[name].column("article_id").to_pylist()
     return next(i for i, article_id in enumerate(ids) if article_id not in spare)
+
+
+def test_every_suite_file_has_its_table() -> None:
+    assert sorted(SUITE_TABLES) == sorted(path.stem for path in SUITES_DIR.glob("*.json"))
 
 
 def test_clean_examples_pass_every_suite(validator, clean_batch) -> None:

@@ -12,11 +12,11 @@ from sqlalchemy import text
 
 from tasks import lake
 from tasks.serving.bi import connection_recipes, extension_paths, init_statements
-from tests.tasks.test_report_html import ARTICLE_COUNT, build_small_lake
+from tests.tasks.serving.test_report_html import ARTICLE_COUNT, build_small_lake
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WRITE = "insert into articles (article_id) values ('intruder')"
 
 
