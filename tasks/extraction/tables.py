@@ -26,6 +26,11 @@ CHILD_SCHEMAS: dict[str, tuple[pa.Schema, str]] = {
     name: BATCH_TABLES[name] for name in EXTRACTED_TABLES
 }
 PLACE_LABELS = frozenset({"GPE", "LOC"})
+# spaCy refuses texts over nlp.max_length (1M characters) and needs about 1 GB per 100k characters
+# in the parser: a body longer than this is extracted from its first EXTRACT_CHARS characters only
+# (offsets stay offsets into the stored body). News stories are far shorter; a 5 MB record is a
+# dump or an attack, and one of them must not fail the batch it is in.
+EXTRACT_CHARS = 100_000
 
 
 @dataclass
@@ -95,7 +100,7 @@ def extract_articles(
 ) -> Extraction:
     """Run the pipeline over the articles' bodies and collect every child table's rows."""
     extraction = Extraction()
-    pairs = ((article["body"], article) for article in articles)
+    pairs = ((article["body"][:EXTRACT_CHARS], article) for article in articles)
     for doc, article in nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
         rows, fields = doc_rows(doc, article)
         for table, table_rows in rows.items():

@@ -7,6 +7,7 @@ import pytest
 
 from tasks.extraction.mentions import entity_id
 from tasks.extraction.tables import (
+    EXTRACT_CHARS,
     extract_articles,
     extract_tables,
     extraction_tables,
@@ -178,3 +179,15 @@ def test_articles_in_other_languages_are_not_extracted(nlp) -> None:
     children, filled = extract_tables(nlp, articles)
     assert set(children["mentions"].column("article_id").to_pylist()) == {"en"}
     assert filled.column("tone").to_pylist()[1] is None
+
+
+@pytest.mark.slow
+def test_a_body_longer_than_spacy_accepts_is_extracted_from_its_head(nlp) -> None:
+    body = (SEED + " ") * (1_100_000 // len(SEED))  # over spaCy's 1M-character limit
+    huge = ARTICLE | {"article_id": "huge", "body": body}
+    extraction = extract_articles(nlp, [huge, ARTICLE])
+    mentions = [m for m in extraction.rows["mentions"] if m["article_id"] == "huge"]
+    assert mentions and max(m["end_char"] for m in mentions) <= EXTRACT_CHARS
+    for mention in mentions:
+        assert body[mention["start_char"] : mention["end_char"]] == mention["text"]
+    assert {m["article_id"] for m in extraction.rows["mentions"]} == {"huge", "seed"}
