@@ -16,6 +16,7 @@ from tasks import lake
 from tasks.documents.batch import dedupe_batch, parse_batch
 from tasks.documents.dedupe import DedupIndex
 from tasks.documents.normalise import NormaliseContext
+from tasks.lake.connection import QUERY_DATABASE
 from tasks.records import RawRecord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,6 +155,12 @@ def test_the_lock_down_holds_without_the_statement_check(
         con.execute(f"attach 'sqlite:{catalog}' as again")
         with pytest.raises(duckdb.Error, match="read-only"):
             con.execute("delete from again.ducklake_data_file")
+        # the reported attack: detach the lake, attach its catalog again read-write, delete
+        con.execute(f"use {QUERY_DATABASE}")
+        con.execute("detach lake")
+        con.execute(f"attach 'ducklake:{built.catalog}' as lake (data_path '{built.data_path}')")
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("delete from lake.articles")
         assert con.execute("select count(*) from lake.articles").fetchone() == (2,)
     finally:
         con.close()
