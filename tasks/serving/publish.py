@@ -39,6 +39,8 @@ READER_ATTRIBUTES = {
     "rolbypassrls": ("nobypassrls", False),
 }
 STREAM = "lake_relation"
+# rows per Arrow batch on the way to PostgreSQL: raw payloads keep a batch in tens of MB
+STREAM_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -290,7 +292,7 @@ def _copy_relation(
         else identifier(column)
         for column, dtype in zip(rel.columns, rel.types, strict=True)
     )
-    writer.register(STREAM, rel.to_arrow_reader())
+    writer.register(STREAM, rel.to_arrow_reader(STREAM_ROWS))
     try:
         row = writer.execute(
             f"create table {PG_ALIAS}.{identifier(staging)}.{identifier(name)} "
