@@ -16,6 +16,7 @@ from rich.table import Table
 from flows.settings import Settings
 
 BUSY_EXIT = 3  # another run holds the lake's writer lock
+PUBLISH_FAILED_EXIT = 4  # the run committed, but publishing the marts failed
 console = Console(stderr=True)
 
 

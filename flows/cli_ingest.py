@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.cli_common import BUSY_EXIT, OutputFormat, console, write_rows
+from flows.cli_common import BUSY_EXIT, PUBLISH_FAILED_EXIT, OutputFormat, console, write_rows
 from flows.settings import Settings, SourceSpec
 
 
@@ -86,6 +88,8 @@ def run(
         finally:
             set_progress_hook(None)
     print_summary(summary)
+    if summary["status"] == "publish_failed":
+        raise typer.Exit(PUBLISH_FAILED_EXIT)
     if summary["status"] != "completed":
         raise typer.Exit(1)
 
@@ -93,11 +97,17 @@ def run(
 def ingest_parameters(
     settings: Settings, specs: list[SourceSpec], lake_path: Path
 ) -> dict[str, Any]:
-    """Return the ingest flow's parameters: the settings unpacked into plain arguments."""
+    """Return the ingest flow's parameters: the settings unpacked into plain arguments.
+
+    Flow parameters are stored by Prefect: connection strings go without their password, which
+    the flow takes back from the settings of the process that runs it (flows.settings).
+    """
+    from tasks.secrets import strip_password
+
     return {
         "sources": specs,
         "lake_path": str(lake_path),
-        "catalog": settings.catalog,
+        "catalog": strip_password(settings.catalog),
         "data_path": settings.data_path,
         "batch_size": settings.batch_size,
         "max_file_bytes": settings.max_file_bytes,
@@ -108,7 +118,7 @@ def ingest_parameters(
         "validate_batches": settings.validate_batches,
         "expectations_dir": str(settings.expectations_dir),
         "docs_dir": str(settings.docs_dir) if settings.docs_dir else None,
-        "publish_to": publish_target(settings),
+        "publish_to": publish_target(settings, stripped=True),
         "writer_wait_s": settings.writer_wait_s,
     }
 
@@ -143,17 +153,34 @@ def start_prefect_server(port: int) -> subprocess.Popen[bytes]:
         if server.poll() is not None:
             break
         time.sleep(0.5)
-    server.terminate()
+    stop_server(server)
     raise RuntimeError(f"the local Prefect server did not start on port {port}")
 
 
-def publish_target(settings: Settings, url: str | None = None) -> Any:
-    """Return where to publish the marts (from the settings or a URL), or None."""
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop the local Prefect server and what it started (its own process group: uvicorn)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def publish_target(settings: Settings, url: str | None = None, stripped: bool = False) -> Any:
+    """Return where to publish the marts (from the settings or a URL), or None.
+
+    `stripped`: without the URL's password, for flow parameters.
+    """
+    from tasks.secrets import strip_password
     from tasks.serving.publish import PublishTarget
 
     url = url or settings.publish_postgres_url
     if not url:
         return None
+    url = (strip_password(url) or url) if stripped else url
     return PublishTarget(
         url, settings.publish_schema, settings.publish_base_tables, settings.publish_reader_role
     )
@@ -184,6 +211,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         f"({totals.get('records_read', 0)} records read, {totals.get('duplicates', 0)} duplicates, "
         f"{totals.get('rejected', 0)} rejected) into the lake at {summary['lake']}"
     )
+    if summary.get("publish_error"):
+        out.print(f"[red]committed, but not published:[/red] {summary['publish_error']}")
 
 
 def extract(
@@ -198,12 +227,13 @@ def extract(
     _quiet_prefect(verbose)
     from flows.extract import reextract
     from tasks.lake.lock import LakeBusyError
+    from tasks.secrets import strip_password
 
     try:
         with console.status("extracting …"):
             counts = reextract(
                 lake_path=str(lake or settings.lake),
-                catalog=settings.catalog,
+                catalog=strip_password(settings.catalog),
                 data_path=settings.data_path,
                 everything=everything,
                 spacy_model=settings.spacy_model,
@@ -257,8 +287,7 @@ def serve(
         )
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_server(server)
 
 
 def jsonable(parameters: dict[str, Any]) -> dict[str, Any]:

@@ -101,9 +101,14 @@ def sql(
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
 ) -> None:
     """Run a query against the lake (read-only) and print the result."""
+    from tasks import lake as lakes
+
     con = open_lake_read_only(lake, Settings())
     try:
-        result = con.execute(query)
+        result = lakes.run_query(con, query)
+    except lakes.QueryRefused as error:
+        console.print(f"[red]query failed:[/red] refused: {error}")
+        raise typer.Exit(1) from error
     except Exception as error:
         console.print(f"[red]query failed:[/red] {error}")
         raise typer.Exit(1) from error

@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from flows import steps
+from flows.settings import restore_secrets
 from tasks import lake
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.lake.lock import writer_lock
@@ -26,6 +27,7 @@ def reextract(
 ) -> dict[str, int]:
     """Re-run extraction over stored articles (all, or never-extracted ones) and replace rows."""
     logger = get_run_logger()
+    catalog, _ = restore_secrets(catalog, None)
     with writer_lock(Path(lake_path).resolve(), writer_wait_s):
         con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
         nlp = steps.load_model(spacy_model)

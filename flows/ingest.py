@@ -3,7 +3,7 @@
 # no `from __future__ import annotations` here: Prefect validates the flow's parameters with
 # pydantic in a worker that loads this file by path, where string annotations cannot be resolved
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,12 +12,13 @@ from prefect import flow, get_run_logger, runtime
 
 from flows import steps
 from flows.progress import report_progress
-from flows.settings import SourceSpec
+from flows.settings import SourceSpec, restore_secrets
 from tasks import lake
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.lake.lock import writer_lock
 from tasks.quality.suites import SUITES_DIR, BatchValidationError
+from tasks.secrets import redact
 from tasks.serving.publish import PublishTarget
 from tasks.serving.run_summary import RunTally, build_summary, error_text, run_status
 from tasks.sources import source_from_config
@@ -109,9 +110,28 @@ def ingest_sources(
                 steps.record_run(con, run_id, started_at, names, tally, "failed", str(error))
             raise
         except Exception as error:
-            errors[spec.name] = f"{type(error).__name__}: {error}"
+            errors[spec.name] = redact(f"{type(error).__name__}: {error}") or ""
             get_run_logger().error("source %s failed: %s", spec.name, errors[spec.name])
     return errors
+
+
+def publish_committed(
+    con: Any, target: PublishTarget | None, run_id: str, tally: RunTally
+) -> tuple[dict[str, int], str | None]:
+    """Publish the marts after a run that committed; return the counts, or the failure.
+
+    A publish that fails after its retries leaves the commits in place: the run is recorded as
+    `publish_failed` with the (redacted) error, and `newslake run` exits with its own code.
+    """
+    if target is None or not tally.batches_committed:
+        return {}, None
+    try:
+        return steps.publish_marts(con, target), None
+    except Exception as error:
+        message = redact(f"publish failed: {type(error).__name__}: {error}") or "publish failed"
+        steps.mark_run(con, run_id, "publish_failed", message)
+        get_run_logger().error("run %s committed, but %s", run_id, message)
+        return {}, message
 
 
 @flow(name="ingest")
@@ -134,12 +154,16 @@ def ingest(
 ) -> dict[str, Any]:
     """Ingest every source into the lake; return the run's counts per source."""
     logger = get_run_logger()
+    catalog, publish_url = restore_secrets(catalog, publish_to.url if publish_to else None)
+    publish_to = replace(publish_to, url=publish_url) if publish_to and publish_url else publish_to
     location = lake.LakeLocation.of(lake_path, catalog, data_path)
     docs = Path(docs_dir) if docs_dir else Path(lake_path).resolve() / "docs"
     started_at, tally = datetime.now(UTC), RunTally()
     names = [s.name for s in sources]
     with writer_lock(Path(lake_path).resolve(), writer_wait_s):
         con = steps.open_lake(location)
+        if interrupted := steps.record_interrupted_runs(con):
+            logger.warning("recorded runs that ended without a record: %s", ", ".join(interrupted))
         run = RunState(
             context=NormaliseContext(str(runtime.flow_run.id or uuid.uuid4()), started_at),
             batch_size=batch_size,
@@ -155,14 +179,13 @@ def ingest(
         if tally.batches_committed:
             steps.refresh_pending_summaries(con)  # days a backfill's commits left to the end
         steps.record_run(con, run_id, started_at, names, tally, status, error_text(errors))
-        published = (
-            steps.publish_marts(con, publish_to) if publish_to and tally.batches_committed else {}
-        )
+        published, publish_error = publish_committed(con, publish_to, run_id, tally)
         con.close()
+    status = "publish_failed" if publish_error else status
     built = steps.build_docs(run.validator)
     summary = build_summary(
         run_id, status, location.root_hint, tally, errors, str(built or ""), published,
-        validated=run.validator is not None,
+        validated=run.validator is not None, publish_error=publish_error,
     )  # fmt: skip
     steps.publish_summary(summary)
     logger.info("run %s %s: %s", run_id, status, summary["totals"])

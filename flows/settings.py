@@ -98,3 +98,22 @@ class Settings(BaseSettings):
     def source(self, name: str) -> SourceSpec | None:
         """Return the configured source with this name, if any."""
         return next((spec for spec in self.sources if spec.name == name), None)
+
+
+def restore_secrets(catalog: str | None, publish_url: str | None) -> tuple[str | None, str | None]:
+    """Give back the passwords that flow parameters travel without (see tasks.secrets).
+
+    Read from the settings of the process running the flow (its env vars, its newslake.toml);
+    when they name another server, the strings stay as they are and libpq falls back to
+    PGPASSWORD or ~/.pgpass.
+    """
+    from tasks.secrets import restore_password
+
+    try:
+        settings = Settings()
+    except Exception:  # a worker without a usable config: nothing to restore from
+        return catalog, publish_url
+    return (
+        restore_password(catalog, settings.catalog),
+        restore_password(publish_url, settings.publish_postgres_url),
+    )

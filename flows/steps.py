@@ -23,6 +23,7 @@ from tasks.extraction import tables as extract
 from tasks.extraction.nlp import load_nlp
 from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
+from tasks.secrets import redact
 from tasks.serving.publish import PublishTarget, publish
 from tasks.serving.run_summary import RunTally, summary_markdown
 from tasks.sources import Checkpoint, Source
@@ -36,9 +37,26 @@ class RecordStream:
         self.records: Iterator[RawRecord] = iter(source.read(since))
 
 
+class LakeOpenError(RuntimeError):
+    """The lake could not be opened; the message never holds a password."""
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def open_lake(location: lake.LakeLocation) -> duckdb.DuckDBPyConnection:
-    return lake.connect(location)
+    try:
+        return lake.connect(location)
+    except duckdb.Error as error:  # DuckDB's message may quote the catalog DSN
+        raise LakeOpenError(redact(str(error))) from None
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def record_interrupted_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return lake.record_interrupted_runs(con)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def mark_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, error: str) -> None:
+    lake.mark_run(con, run_id, status, error)
 
 
 @task(cache_policy=NO_CACHE)

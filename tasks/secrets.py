@@ -12,6 +12,7 @@ libpq's own PGPASSWORD / ~/.pgpass). Everything shown to people goes through `re
 from __future__ import annotations
 
 import re
+from typing import overload
 from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
@@ -25,6 +26,10 @@ _URL_QUERY = re.compile(r"(?P<key>[?&](?:ssl)?password=)(?P<value>[^&\s]+)", re.
 _URL_START = re.compile(r"(?P<prefix>[a-z]+:)?(?P<url>[a-z][a-z0-9+.-]*://.*)", re.I | re.S)
 
 
+@overload
+def redact(text: str) -> str: ...
+@overload
+def redact(text: None) -> None: ...
 def redact(text: str | None) -> str | None:
     """Return the text with every password in a DSN or URL replaced by ***."""
     if not text:

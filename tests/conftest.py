@@ -4,7 +4,9 @@
   marker on every test that reads them;
 - the `perf` marker is never combined with `unit` (unit tests do not time anything);
 - every process a test starts is gone when the session ends: each child inherits a session
-  token in its environment, and any process still carrying it afterwards fails the run.
+  token in its environment, and any process still carrying it afterwards fails the run;
+- one throwaway Prefect server per session (`prefect_harness`), `run_ingest` to run the ingest
+  flow into a lake under tmp_path, `lake_query` to read it, `free_port`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import signal
 import socket
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +30,9 @@ CORPUS_FIXTURES = frozenset(
 )
 SESSION_TOKEN = f"NEWSLAKE_TEST_SESSION={uuid.uuid4().hex}"
 os.environ["NEWSLAKE_TEST_SESSION"] = SESSION_TOKEN.partition("=")[2]
+os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def free_port() -> int:
@@ -142,3 +149,42 @@ def isot_docs(nlp, isot_articles: list[dict]) -> list[tuple[dict, object]]:
     """(article row, spaCy Doc of its body) for the whole ISOT sample: one spaCy pass (~1 min)."""
     docs = nlp.pipe((a["body"] for a in isot_articles), batch_size=64)
     return list(zip(isot_articles, docs, strict=True))
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One throwaway Prefect server for the whole session (~15 s once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def run_ingest(prefect_harness: None, tmp_path: Path):
+    """Return a function that runs the ingest flow into a lake under tmp_path."""
+    from flows.ingest import ingest
+    from flows.settings import SourceSpec
+
+    def run(*specs: dict[str, Any], lake: Path | None = None, **options: Any) -> dict[str, Any]:
+        """Run ingest; extraction (spaCy, slow) only when a test asks for it."""
+        sources = [SourceSpec(**spec) for spec in specs]
+        options.setdefault("extract", False)
+        return ingest(sources=sources, lake_path=str(lake or tmp_path / "lake"), **options)
+
+    return run
+
+
+@pytest.fixture
+def lake_query(tmp_path: Path):
+    """Return a function that runs a query on a lake (default: the test's) and fetches rows."""
+    from tasks import lake
+
+    def query(sql: str, path: Path | None = None) -> list[tuple[Any, ...]]:
+        con = lake.connect(lake.LakeLocation.local(path or tmp_path / "lake"), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    return query

@@ -207,3 +207,11 @@ def record_interrupted_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
         finally:
             con.unregister("interrupted_runs")
     return found.column("run_id").to_pylist()
+
+
+def mark_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, error: str) -> None:
+    """Change a recorded run's status and add to its error (e.g. its publish failed afterwards)."""
+    con.execute(
+        "update runs set status = ?, error = concat_ws('; ', error, ?) where run_id = ?",
+        [status, error, run_id],
+    )

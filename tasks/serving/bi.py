@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
 from tasks.lake import ALIAS, LakeLocation, extensions_for
+from tasks.lake.sql import literal
+from tasks.secrets import strip_password
 
 
 def extension_path(name: str) -> Path:
@@ -26,7 +29,7 @@ def extension_paths(catalog: str = "sqlite:") -> dict[str, Path]:
 
 def init_statements(location: LakeLocation) -> list[str]:
     """Return the statements that load the extensions from files and attach the lake read-only."""
-    loads = [f"load '{path}'" for path in extension_paths(location.catalog).values()]
+    loads = [f"load {literal(str(path))}" for path in extension_paths(location.catalog).values()]
     return [*loads, location.attach_sql(read_only=True), f"use {ALIAS}"]
 
 
@@ -42,7 +45,7 @@ def direct_database(location: LakeLocation) -> str:
 
 def install_sql(catalog: str = "sqlite:") -> str:
     """Return the one-time statements that install the wheel's extensions into ~/.duckdb."""
-    return "\n".join(f"install '{path}';" for path in extension_paths(catalog).values())
+    return "\n".join(f"install {literal(str(path))};" for path in extension_paths(catalog).values())
 
 
 def superset_engine_params() -> dict[str, object]:
@@ -134,7 +137,12 @@ def metabase_dbeaver_recipe(location: LakeLocation) -> str:
 
 
 def connection_recipes(location: LakeLocation) -> dict[str, str]:
-    """Return copy-pasteable read-only recipes by client: CLI, Python, SQLAlchemy, Superset, ..."""
+    """Return copy-pasteable read-only recipes by client: CLI, Python, SQLAlchemy, Superset, ...
+
+    A password in the catalog DSN is left out of every recipe: the client's libpq reads it from
+    PGPASSWORD or ~/.pgpass (README, Secrets).
+    """
+    location = replace(location, catalog=strip_password(location.catalog) or location.catalog)
     return {
         "extensions": extensions_recipe(location),
         "init_sql": init_sql(location),

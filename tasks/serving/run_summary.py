@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from tasks.secrets import redact
+
 COLUMNS = ("records_read", "articles_new", "duplicates", "near_duplicates", "rejected")
 
 
@@ -37,6 +39,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     ]
     for name, error in summary.get("errors", {}).items():
         lines += ["", f"**{name} failed:** {error}"]
+    if summary.get("publish_error"):
+        lines += ["", f"**Committed, but not published:** {summary['publish_error']}"]
     validation = summary.get("validation") or {}
     if validation.get("suites"):
         docs = f" — Data Docs: `{summary['docs']}`" if summary.get("docs") else ""
@@ -89,7 +93,7 @@ def run_status(errors: dict[str, str], source_count: int) -> str:
 
 def error_text(errors: dict[str, str]) -> str | None:
     """Return the sources' errors as one line for `runs.error`, or None."""
-    return "; ".join(f"{name}: {text}" for name, text in errors.items()) or None
+    return redact("; ".join(f"{name}: {text}" for name, text in errors.items())) or None
 
 
 def build_summary(
@@ -101,12 +105,13 @@ def build_summary(
     docs: str,
     published: dict[str, int],
     validated: bool,
+    publish_error: str | None = None,
 ) -> dict[str, Any]:
     """Return the run summary the flow returns, the artifact shows and the CLI prints."""
     return {
         "run_id": run_id,
         "status": status,
-        "lake": lake,
+        "lake": redact(lake),
         "sources": {
             name: {c: counts.get(c, 0) for c in COLUMNS}
             for name, counts in tally.per_source.items()
@@ -117,5 +122,6 @@ def build_summary(
         "timings": dict(tally.timings),
         "docs": docs,
         "published": published,
+        "publish_error": redact(publish_error),
         "validation": {"rows_rejected": tally.rows_rejected_by_validation(), "suites": validated},
     }

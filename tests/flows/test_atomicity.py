@@ -109,6 +109,15 @@ def test_kill_during_commit_keeps_previous_snapshot_and_next_run_completes(
     assert {k: v for k, v in final.items() if k not in RUN_LOGS} == {
         k: v for k, v in reference.items() if k not in RUN_LOGS
     }
+    # the killed run is on record with what it committed; the next run counts only its own
+    con = lake.connect(lake.LakeLocation.local(killed_lake), read_only=True)
+    try:
+        runs = con.execute(
+            "select status, records_read, articles_new from runs order by started_at"
+        ).fetchall()
+    finally:
+        con.close()
+    assert runs == [("interrupted", 300, 300), ("completed", 1071, 771)]
 
 
 def test_reader_sees_whole_snapshots_while_a_writer_commits(

@@ -61,3 +61,29 @@ def test_a_run_that_died_after_committing_is_recorded_as_interrupted(tmp_path: P
     assert rows[1][1:6] == ("interrupted", ["harbour"], 4, 3, 1)
     assert "did not record its end" in rows[1][6]
     assert rows[0][:2] == ("finished-run", "completed")
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_publish_failure_after_the_commit_says_so(run_ingest, lake_query, tmp_path: Path) -> None:
+    from tasks.serving.publish import PublishTarget
+    from tests.conftest import free_port
+
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    for title in ("Ferry lanes reopen", "Cranes return to the quay"):
+        (stories / f"{title}.txt").write_text(STORY.format(title=title, day="Monday"))
+    nobody = f"postgresql://lake:secret-pw@127.0.0.1:{free_port()}/marts"  # nothing listens
+    summary = run_ingest(
+        {"name": "harbour", "kind": "folder", "path": str(stories)},
+        publish_to=PublishTarget(nobody),
+        validate_batches=False,
+    )
+    assert summary["status"] == "publish_failed"
+    assert summary["totals"]["articles_new"] == 2  # the commit stands
+    assert "publish failed" in summary["publish_error"]
+    assert "secret-pw" not in summary["publish_error"]
+    [(status, articles, error)] = lake_query("select status, articles_new, error from runs")
+    assert (status, articles) == ("publish_failed", 2)
+    assert "publish failed" in error and "secret-pw" not in error
+    assert lake_query("select count(*) from articles") == [(2,)]

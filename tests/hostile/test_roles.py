@@ -17,7 +17,8 @@ from psycopg.conninfo import make_conninfo
 
 from tasks import lake
 from tasks.lake.views import load_views, register_views
-from tasks.serving.publish import ROLE_MARK, PublishError, publish
+from tasks.serving.pg_schema import ROLE_MARK
+from tasks.serving.publish import PublishError, publish
 from tests.pg import postgres_cluster_fixture, postgres_url  # noqa: F401
 
 pytestmark = pytest.mark.integration
