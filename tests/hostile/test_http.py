@@ -65,6 +65,7 @@ def drip(handler: BaseHTTPRequestHandler, stop: threading.Event, head: bool) -> 
         handler.wfile.flush()
 
 
+@pytest.mark.perf
 def test_a_slow_drip_is_cut_at_the_deadline() -> None:
     routes: dict[str, Route] = {
         "/head": lambda h, stop: drip(h, stop, head=True),

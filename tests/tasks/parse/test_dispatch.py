@@ -51,9 +51,8 @@ def test_parse_record_never_raises() -> None:
     for media_type in (TEXT, HTML, CSV_ROW, JSONL_ROW, FEED_ITEM, UNKNOWN, "x/unknown"):
         for payload in payloads:
             result = parse_record(record(payload, media_type, columns={"body": "text"}))
-            assert isinstance(result, ParsedDoc | Rejection)
-            if isinstance(result, Rejection):
-                assert result.reason
+            # never raises: either a reasoned rejection or a document with text
+            assert result.reason if isinstance(result, Rejection) else result.text.strip()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,9 +18,7 @@ pytestmark = pytest.mark.unit
 
 def test_isot_all_parse_with_csv_dates(isot_csv: Path) -> None:
     records = list(CsvSource("isot", isot_csv).read())
-    started = time.perf_counter()
     docs = [parsed(r) for r in records]
-    rate = len(docs) / (time.perf_counter() - started)
     assert len(docs) == 1071
     with isot_csv.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -34,7 +31,6 @@ def test_isot_all_parse_with_csv_dates(isot_csv: Path) -> None:
         assert doc.text == row["text"].strip()
         assert doc.section == row["subject"]
         assert doc.extra == {"label": row["label"]}
-    assert rate > 1000, f"{rate:.0f} rows/s"
 
 
 def test_csv_fixture_rows() -> None:

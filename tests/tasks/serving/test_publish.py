@@ -225,6 +225,7 @@ def pg_rows(pg: psycopg.Connection[Any], schema: str, name: str) -> list[tuple[A
     return sorted((tuple(norm(v) for v in row) for row in rows), key=repr)
 
 
+@pytest.mark.perf  # and it takes under 10 s
 def test_every_mart_lands_in_postgres_row_for_row(con, postgres_url: str) -> None:  # noqa: F811
     schema = fresh_schema()
     names = marts(con)
@@ -384,6 +385,7 @@ def test_readers_see_the_old_or_the_new_set_never_a_mix(con, postgres_url: str) 
     assert leftovers == []
 
 
+@pytest.mark.perf
 def test_a_reader_holding_the_old_set_does_not_block_publish(con, postgres_url: str) -> None:  # noqa: F811
     schema = fresh_schema()
     publish(con, postgres_url, schema=schema)

@@ -152,12 +152,9 @@ def test_http_timeout_and_refused_connection() -> None:
 
     with serve({"/slow": slow}) as base:
         url = f"{base}/slow"
-        started = time.perf_counter()
         records = list(HttpSource("s", [url], timeout=0.15, attempts=2, backoff=0.01).read())
-        elapsed = time.perf_counter() - started
     assert len(records) == 1
     assert (records[0].error or "").startswith(f"fetch failed after 2 attempts: {url}: ReadTimeout")
-    assert elapsed < 1.5
     refused = list(HttpSource("r", [base + "/x"], timeout=0.5, attempts=2, backoff=0.01).read())
     assert "ConnectError" in (refused[0].error or "")
 
