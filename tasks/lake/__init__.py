@@ -27,8 +27,8 @@ from tasks.lake.reads import (
 from tasks.lake.writes import (
     commit_batch,
     insert_tables,
-    rebuild_summaries,
     mark_run,
+    rebuild_summaries,
     record_interrupted_runs,
     record_run,
     refresh_pending_summaries,

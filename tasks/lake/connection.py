@@ -15,6 +15,7 @@ import duckdb_extensions
 
 from tasks.lake import summaries
 from tasks.lake.sql import literal
+from tasks.lake.views import load_views, register_reader_views
 from tasks.lake.writes import refresh_pending_summaries
 from tasks.schema import ALL_TABLES, create_table_sql, duckdb_type
 
@@ -84,6 +85,7 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
         con.execute(location.attach_sql(read_only))
         con.execute(f"use {ALIAS}")
         if read_only:
+            register_reader_views(con, load_views(), ALIAS)  # a lake an older version wrote
             lock_down(con)
         else:
             ensure_tables(con)

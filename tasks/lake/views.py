@@ -51,6 +51,26 @@ def register_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]])
     return [name for name, _ in changed]
 
 
+def register_reader_views(
+    con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]], database: str
+) -> list[str]:
+    """Give a read-only connection the views its code has but the lake lacks; return them.
+
+    A lake last written by an older version lacks newer views (or has older definitions) until a
+    writer opens it; a reader cannot change the catalog, so it defines those views as temporary
+    ones, which DuckDB resolves before the lake's own.
+    """
+    current = dict(
+        con.execute(
+            "select view_name, comment from duckdb_views() where database_name = ?", [database]
+        ).fetchall()
+    )
+    changed = [(n, s) for n, s in views if current.get(n) != definition_hash(s)]
+    for name, select in changed:
+        con.execute(f"create or replace temp view {name} as\n{select}")
+    return [name for name, _ in changed]
+
+
 def definition_hash(text: str) -> str:
     """Return a short hash of a definition, kept as its object's comment to spot changes."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -162,3 +162,19 @@ def test_a_locked_down_reader_reads_a_postgres_catalog_lake(
             reader.close()
     finally:
         writer.close()
+
+
+@pytest.mark.unit
+def test_a_reader_of_a_lake_an_older_version_wrote_gets_the_views_it_lacks(tmp_path: Path) -> None:
+    location = lake.LakeLocation.local(tmp_path / "lake")
+    writer = lake.connect(location)
+    writer.execute("drop view mart_runs")  # as a lake from before mart_runs existed
+    writer.execute("create or replace view mart_entities as select 1 as stale")
+    writer.close()
+    reader = lake.connect(location, read_only=True)
+    try:
+        assert reader.execute("select count(*) from mart_runs").fetchone() == (0,)
+        columns = [d[0] for d in reader.execute("select * from mart_entities").description]
+        assert "stale" not in columns and "entity_id" in columns
+    finally:
+        reader.close()
