@@ -155,6 +155,10 @@ def test_superset_reader_sees_growing_counts_while_an_ingest_commits(
         con.close()
     # a lock-up, not a wait: fail hard
     assert max(e for _, _, e in timings) < LOCKUP_S, sorted(e for _, _, e in timings)[-5:]
-    slow = [(round(t - timings[0][0], 2), n, round(e, 3)) for t, n, e in timings if e >= WAIT_S]
-    if slow:
+    # the first query of each kind opens the reader's caches (a cold start, not a wait), and on a
+    # loaded 2-core machine a few queries in a thousand pass 1 s with no writer in sight: a
+    # reader that waits for commits waits on most of them (the SQLite catalog: dozens)
+    warm = timings[len(QUERIES) :]
+    slow = [(round(t - timings[0][0], 2), n, round(e, 3)) for t, n, e in warm if e >= WAIT_S]
+    if len(slow) > max(2, len(warm) // 200):
         raise LockWaitExceededError(f"{len(slow)} of {len(timings)} queries waited >= 1 s: {slow}")
