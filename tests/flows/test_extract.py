@@ -30,7 +30,8 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
 
 
 def test_isot_extraction_coverage_and_offsets(run_ingest, isot_csv: Path, tmp_path: Path) -> None:
-    summary = run_ingest({"name": "isot", "kind": "csv", "path": str(isot_csv)}, extract=True)
+    spec = {"name": "isot", "kind": "csv", "path": str(isot_csv)}
+    summary = run_ingest(spec, extract=True, n_process=2)  # and spaCy in worker processes
     assert summary["totals"]["articles_new"] == 1071
     con = lake.connect(lake.LakeLocation.local(tmp_path / "lake"), read_only=True)
     figures = extraction_report(con)

@@ -74,8 +74,8 @@ def test_serve_schedules_runs_that_read_only_new_files(tmp_path: Path) -> None:
         first = wait_for(path, lambda runs: any(new for _, new in runs))
         (watched / "two.txt").write_text(STORY.format(title="Ferries resume"))
         runs = wait_for(path, lambda runs: sum(new for _, new in runs) == 2)
-        time.sleep(8)  # at least one more scheduled run that finds nothing new
-        runs = completed_runs(path)
+        # at least one more scheduled run, which finds nothing new
+        runs = wait_for(path, lambda runs: len(runs) >= 3)
     finally:
         os.killpg(serve.pid, signal.SIGINT)
         try:
