@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N rows")
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
+    if args.corpus is None:
+        parser.error("give --corpus, or set NEWSLAKE_CORPORA (the folder of isot-true-sample/)")
 
     from tasks.extraction.nlp import load_nlp
 

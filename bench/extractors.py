@@ -59,6 +59,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=0, help="only the first N articles")
     args = parser.parse_args()
+    if args.corpus is None:
+        parser.error("give --corpus, or set NEWSLAKE_CORPORA (the folder of isot-true-sample/)")
 
     from tasks.extraction.nlp import load_nlp
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -22,7 +23,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "isot-true-sample" / "true_sample.csv"
+# the ISOT sample inside the corpora folder that NEWSLAKE_CORPORA names (as for the tests)
+DEFAULT_CORPUS = (
+    Path(os.environ["NEWSLAKE_CORPORA"]) / "isot-true-sample" / "true_sample.csv"
+    if os.environ.get("NEWSLAKE_CORPORA")
+    else None
+)
 TARGET_PER_S = 300
 
 
@@ -130,6 +136,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(ingest_once(args.child, args.lake, args.batch_size)))
         return
+    if args.corpus is None:
+        parser.error("give --corpus, or set NEWSLAKE_CORPORA (the folder of isot-true-sample/)")
     with tempfile.TemporaryDirectory() as scratch:
         tenfold = replicate(args.corpus, 10, Path(scratch) / "isot_x10.csv")
         once = run_child(args.corpus, args.batch_size)
