@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -20,15 +19,23 @@ MIN_SHINGLES = 12
 SCHEME = "affine32"
 CHUNK = 4096
 _WORD = re.compile(r"\w+")
+# the hash permutations depend only on NUM_PERM and the seed: built once, not per MinHash
+PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
 
 
 def iter_shingles(body: str, size: int = SHINGLE_WORDS) -> Iterator[bytes]:
-    """Yield the body's word n-grams as bytes, blind to case and punctuation."""
-    window: deque[str] = deque(maxlen=size)
-    for word in _WORD.finditer(normalise_text(body)):
-        window.append(word.group())
-        if len(window) == size:
-            yield " ".join(window).encode()
+    """Yield the body's word n-grams as bytes, blind to case and punctuation.
+
+    Words are taken CHUNK at a time (a 5 MB body never becomes one list of words), each block
+    keeping the last size-1 words of the one before, so the n-grams are those of the whole text.
+    """
+    words = (match.group() for match in _WORD.finditer(normalise_text(body)))
+    carry: list[str] = []
+    while block := carry + list(islice(words, CHUNK)):
+        if len(block) == len(carry):
+            return
+        yield from (" ".join(block[i : i + size]).encode() for i in range(len(block) - size + 1))
+        carry = block[len(block) - size + 1 :] if size > 1 else []
 
 
 def shingles(body: str, size: int = SHINGLE_WORDS) -> list[bytes]:
@@ -44,7 +51,7 @@ def minhash_values(body: str) -> np.ndarray | None:
     chunk = list(islice(grams, CHUNK))
     if len(chunk) < MIN_SHINGLES:
         return None
-    sketch = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    sketch = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=PERMUTATIONS)
     while chunk:
         sketch.update_batch(chunk)
         chunk = list(islice(grams, CHUNK))
@@ -78,7 +85,9 @@ class DedupIndex:
             return None
         best, best_score = None, self.threshold
         for candidate in self.lsh.query(
-            MinHash(num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME)
+            MinHash(
+                num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME, permutations=PERMUTATIONS
+            )
         ):
             score = float(np.mean(self.signatures[candidate] == signature))
             if score >= best_score:
@@ -100,7 +109,13 @@ class DedupIndex:
         if signature is not None and article_id not in self.signatures:
             self.signatures[article_id] = signature
             self.lsh.insert(
-                article_id, MinHash(num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME)
+                article_id,
+                MinHash(
+                    num_perm=NUM_PERM,
+                    hashvalues=signature,
+                    scheme=SCHEME,
+                    permutations=PERMUTATIONS,
+                ),
             )
 
 
