@@ -34,7 +34,11 @@ def open_lake_read_only(lake: Path | None, settings: Settings) -> Any:
     if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
         console.print(f"[red]no lake at {location.root_hint}[/red]: run `newslake run` first")
         raise typer.Exit(2)
-    return lakes.connect(location, read_only=True)
+    try:
+        return lakes.connect(location, read_only=True)
+    except lakes.LakeNotReady as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
 
 
 def write_rows(columns: list[str], rows: list[tuple[Any, ...]], output: OutputFormat) -> None:

@@ -18,6 +18,7 @@ from tasks.lake.sql import literal
 from tasks.lake.views import load_views, register_reader_views
 from tasks.lake.writes import refresh_pending_summaries
 from tasks.schema import ALL_TABLES, create_table_sql, duckdb_type
+from tasks.secrets import redact
 
 EXTENSIONS = ("ducklake", "sqlite_scanner")
 ALIAS = "lake"
@@ -85,6 +86,7 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
         con.execute(location.attach_sql(read_only))
         con.execute(f"use {ALIAS}")
         if read_only:
+            _require_tables(con, location)
             register_reader_views(con, load_views(), ALIAS)  # a lake an older version wrote
             lock_down(con)
         else:
@@ -95,6 +97,25 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
         con.close()
         raise
     return con
+
+
+class LakeNotReady(RuntimeError):
+    """The lake's catalog exists but holds no tables yet: no run has created them."""
+
+
+def _require_tables(con: duckdb.DuckDBPyConnection, location: LakeLocation) -> None:
+    """Raise LakeNotReady when the attached lake has none of its tables (a first run may be
+    creating them at this moment: they appear together, in one transaction)."""
+    (tables,) = con.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and table_name in "
+        "(select unnest(?))",
+        [ALIAS, list(ALL_TABLES)],
+    ).fetchone()
+    if not tables:
+        raise LakeNotReady(
+            f"the lake at {redact(location.root_hint)} has no tables yet: "
+            "its first run has not committed (it may be running now)"
+        )
 
 
 def _config() -> dict[str, str | bool | int | float | list[str]]:

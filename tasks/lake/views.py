@@ -58,7 +58,8 @@ def register_reader_views(
 
     A lake last written by an older version lacks newer views (or has older definitions) until a
     writer opens it; a reader cannot change the catalog, so it defines those views as temporary
-    ones, which DuckDB resolves before the lake's own.
+    ones, which DuckDB resolves before the lake's own. A view whose tables the lake lacks is
+    skipped.
     """
     current = dict(
         con.execute(
@@ -66,9 +67,17 @@ def register_reader_views(
         ).fetchall()
     )
     changed = [(n, s) for n, s in views if current.get(n) != definition_hash(s)]
+    registered = []
     for name, select in changed:
-        con.execute(f"create or replace temp view {name} as\n{select}")
-    return [name for name, _ in changed]
+        try:
+            con.execute(f"create or replace temp view {name} as\n{select}")
+        except duckdb.CatalogException:
+            # it reads a table this lake lacks: one an older version never made, or one a
+            # first run is still creating. The view stays the lake's own, or absent, until a
+            # writer opens the lake; a query on it says what is missing.
+            continue
+        registered.append(name)
+    return registered
 
 
 def definition_hash(text: str) -> str:

@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tasks import lake
@@ -25,14 +24,15 @@ def completed_runs(path: Path) -> list[tuple[int, int]]:
     """Return (records_read, articles_new) of the lake's completed runs, oldest first."""
     if not (path / "catalog.sqlite").exists():
         return []
-    con = lake.connect(lake.LakeLocation.local(path), read_only=True)
+    try:
+        con = lake.connect(lake.LakeLocation.local(path), read_only=True)
+    except lake.LakeNotReady:  # the first run is still creating the lake's tables
+        return []
     try:
         return con.execute(
             "select records_read, articles_new from runs where status = 'completed' "
             "order by started_at"
         ).fetchall()
-    except duckdb.CatalogException:  # the first run is still creating the lake's tables
-        return []
     finally:
         con.close()
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import duckdb_extensions
 import psycopg
 import pyarrow as pa
 import pytest
@@ -176,5 +177,37 @@ def test_a_reader_of_a_lake_an_older_version_wrote_gets_the_views_it_lacks(tmp_p
         assert reader.execute("select count(*) from mart_runs").fetchone() == (0,)
         columns = [d[0] for d in reader.execute("select * from mart_entities").description]
         assert "stale" not in columns and "entity_id" in columns
+    finally:
+        reader.close()
+
+
+@pytest.mark.unit
+def test_a_reader_of_a_lake_whose_tables_are_not_created_yet_gets_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    location = lake.LakeLocation.local(tmp_path / "lake")
+    (tmp_path / "lake" / "data").mkdir(parents=True)
+    con = duckdb.connect()
+    for name in lake.extensions_for(location.catalog):
+        duckdb_extensions.import_extension(name, con=con)
+    con.execute(location.attach_sql())  # the catalog a first run makes before its tables
+    con.close()
+    with pytest.raises(lake.LakeNotReady, match="no tables yet"):
+        lake.connect(location, read_only=True)
+
+
+@pytest.mark.unit
+def test_a_reader_skips_views_whose_tables_the_lake_lacks(tmp_path: Path) -> None:
+    location = lake.LakeLocation.local(tmp_path / "lake")
+    writer = lake.connect(location)
+    lake.commit_batch(writer, {"articles": article_rows(["a"])})
+    writer.execute("drop view mart_runs")
+    writer.execute("drop table runs")  # as a lake from before runs were recorded
+    writer.close()
+    reader = lake.connect(location, read_only=True)
+    try:
+        assert reader.execute("select count(*) from articles").fetchone() == (1,)
+        with pytest.raises(duckdb.CatalogException, match="mart_runs"):
+            reader.execute("select * from mart_runs")
     finally:
         reader.close()
