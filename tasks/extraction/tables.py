@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from spacy.language import Language
-from spacy.tokens import Doc
 
 from tasks.extraction.amounts import extract_amounts
 from tasks.extraction.date_mentions import extract_dates
@@ -20,6 +18,10 @@ from tasks.extraction.sentences import sentence_starts
 from tasks.extraction.tone import score_tone
 from tasks.ids import stable_id
 from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 # each extracted table's schema and the key of its rows
 CHILD_SCHEMAS: dict[str, tuple[pa.Schema, str]] = {
@@ -119,9 +121,14 @@ def extraction_tables(extraction: Extraction) -> dict[str, pa.Table]:
 
 def with_article_fields(articles: pa.Table, extraction: Extraction) -> pa.Table:
     """Return the articles table with tone and focus_country filled from the extraction."""
+    return with_fields(articles, extraction.article_fields)
+
+
+def with_fields(articles: pa.Table, fields: dict[str, dict[str, Any]]) -> pa.Table:
+    """Return the articles table with tone and focus_country filled from fields by article id."""
     ids = articles.column("article_id").to_pylist()
     for column in ("tone", "focus_country"):
-        values = [extraction.article_fields.get(i, {}).get(column) for i in ids]
+        values = [fields.get(i, {}).get(column) for i in ids]
         target = articles.schema.field(column)
         position = articles.schema.get_field_index(column)
         articles = articles.set_column(position, target, pa.array(values, target.type))
@@ -131,7 +138,11 @@ def with_article_fields(articles: pa.Table, extraction: Extraction) -> pa.Table:
 def article_inputs(articles: pa.Table, language: str) -> list[dict[str, Any]]:
     """Return the fields extraction reads from each article in the pipeline's language."""
     columns = ["article_id", "body", "published_at", "dateline_places", "language"]
-    rows = articles.select(columns).to_pylist()
+    return in_language(articles.select(columns).to_pylist(), language)
+
+
+def in_language(rows: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """Return the articles the pipeline of this language extracts (unknown language included)."""
     return [row for row in rows if row["language"] in (None, language)]
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import itertools
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,22 @@ def test_extract_without_all_fills_only_unextracted_articles(run_ingest, tmp_pat
     counts = reextract(lake_path=str(path), everything=False)
     assert counts["articles"] == 20 and counts["mentions"] > 100
     assert reextract(lake_path=str(path), everything=False)["articles"] == 0
+
+
+def test_extraction_in_worker_processes_matches_one_process_row_for_row(
+    run_ingest, isot_csv: Path, tmp_path: Path
+) -> None:
+    """Pipelined batches in worker processes give the tables of one in-process extraction."""
+    sample = tmp_path / "isot_head.csv"
+    with isot_csv.open(newline="", encoding="utf-8") as source:
+        rows = list(itertools.islice(csv.reader(source), 161))  # the header and 160 stories
+    with sample.open("w", newline="", encoding="utf-8") as target:
+        csv.writer(target).writerows(rows)
+    spec = {"name": "isot", "kind": "csv", "path": str(sample)}
+    one, pooled = tmp_path / "one", tmp_path / "pooled"
+    first = run_ingest(spec, lake=one, extract=True, n_process=1, batch_size=500)
+    second = run_ingest(spec, lake=pooled, extract=True, n_process=2, batch_size=35)
+    assert first["totals"] == second["totals"] and first["totals"]["articles_new"] == 160
+    expected, got = snapshot(one), snapshot(pooled)
+    assert all(expected[name] for name in TABLES)
+    assert got == expected

@@ -1,0 +1,128 @@
+"""Extraction for a whole run: spaCy and the extractors in worker processes started once.
+
+A run submits each batch's articles and goes on reading, parsing and committing while the
+workers extract; it collects the batch's tables when it needs them, in the order it submitted.
+Each worker loads the model once, at start. With one process, extraction runs in the caller's
+process when the batch is collected, which is what a test or a one-core machine wants.
+
+The rows are the same, row for row, as one `extract_tables` call over the whole batch: chunks
+are cut in article order and put back together in that order, and every row id depends only on
+its article.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import pyarrow as pa
+
+# articles per task a worker takes: small enough that the workers finish a batch together,
+# large enough that shipping the rows back costs little beside spaCy
+CHUNK_ARTICLES = 40
+
+
+def default_processes() -> int:
+    """Return the number of cores this process may use (the default `n_process`)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _load(model: str) -> None:
+    from tasks.extraction.nlp import load_nlp
+
+    load_nlp(model)
+
+
+def model_language(model: str) -> str:
+    """Return the language of a model's pipeline, e.g. "en" (loads it in this process)."""
+    from tasks.extraction.nlp import load_nlp
+
+    return load_nlp(model).lang or "en"
+
+
+def extract_chunk(model: str, inputs: list[dict[str, Any]]) -> tuple[dict[str, pa.Table], dict]:
+    """Return the child tables and per-article fields of some articles (in a worker)."""
+    from tasks.extraction.nlp import load_nlp
+    from tasks.extraction.tables import extract_articles, extraction_tables, in_language
+
+    nlp = load_nlp(model)
+    extraction = extract_articles(nlp, in_language(inputs, nlp.lang or "en"))
+    return extraction_tables(extraction), extraction.article_fields
+
+
+class PendingExtraction:
+    """One submitted batch; `result()` waits for it and returns what `extract_tables` would."""
+
+    def __init__(self, articles: pa.Table, parts: list[Future] | Callable[[], list]) -> None:
+        self.articles = articles
+        self._parts = parts
+
+    def result(self) -> tuple[dict[str, pa.Table], pa.Table]:
+        from tasks.extraction.tables import CHILD_SCHEMAS, with_fields
+
+        parts = self._parts() if callable(self._parts) else [f.result() for f in self._parts]
+        tables = {
+            name: pa.concat_tables([schema.empty_table(), *(p[0][name] for p in parts)])
+            for name, (schema, _) in CHILD_SCHEMAS.items()
+        }
+        fields: dict[str, dict[str, Any]] = {}
+        for _, part_fields in parts:
+            fields.update(part_fields)
+        return tables, with_fields(self.articles, fields)
+
+
+class ExtractionPool:
+    """The run's extraction workers: `submit` a batch's articles, later `result()` it.
+
+    Use it as a context manager: the workers stop when the run ends, however it ends.
+    """
+
+    def __init__(self, model: str, processes: int) -> None:
+        self.model = model
+        self.processes = max(1, processes)
+        self._executor: ProcessPoolExecutor | None = None
+        if self.processes > 1:
+            # spawned, not forked: the run has threads (Prefect's), and a forked child could
+            # inherit one of their locks held
+            self._executor = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_load,
+                initargs=(model,),
+            )
+            for _ in range(self.processes):  # start every worker now: the model loads meanwhile
+                self._executor.submit(os.getpid)
+
+    def submit(self, articles: pa.Table) -> PendingExtraction:
+        """Start extracting a batch's articles; the result keeps the batch's article order."""
+        columns = ["article_id", "body", "published_at", "dateline_places", "language"]
+        inputs = articles.select(columns).to_pylist()
+        if self._executor is None:
+            return PendingExtraction(articles, lambda: [extract_chunk(self.model, inputs)])
+        chunks = [inputs[i : i + CHUNK_ARTICLES] for i in range(0, len(inputs), CHUNK_ARTICLES)]
+        futures = [self._executor.submit(extract_chunk, self.model, chunk) for chunk in chunks]
+        return PendingExtraction(articles, futures)
+
+    def language(self) -> str:
+        """Return the pipeline's language, as a worker loaded it."""
+        if self._executor is None:
+            return model_language(self.model)
+        return self._executor.submit(model_language, self.model).result()
+
+    def close(self) -> None:
+        """Stop the workers (pending work is cancelled)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
