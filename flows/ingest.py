@@ -83,11 +83,11 @@ def next_batch(stream: Any, source: Any, run: RunState, tally: RunTally) -> InFl
     state = source.checkpoint() if final else None
     if not records and not state:
         return None
-    with tally.timed("parse"):
-        result = steps.dedupe(steps.parse(records, run.context), run.index, run.context)
-    if records:
+    if records:  # the workers warm up while this batch is parsed
         with tally.timed("load models"):
             run.load_models()
+    with tally.timed("parse"):
+        result = steps.dedupe(steps.parse(records, run.context), run.index, run.context)
     batch = InFlight(result, final, state)
     if run.extractor is not None:
         batch.extraction = steps.submit_extraction(run.extractor, result.tables["articles"])

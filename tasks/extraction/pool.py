@@ -12,6 +12,7 @@ its article.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import pyarrow as pa
+
+from tasks.extraction.batch_output import CHILD_SCHEMAS, with_fields
 
 # articles per task a worker takes: small enough that the workers finish a batch together,
 # large enough that shipping the rows back costs little beside spaCy
@@ -33,10 +36,30 @@ def default_processes() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# a story of our own that takes every extractor's path once, so each worker's first batch does
+# not pay for the gazetteer, the date parser's tables and the rest
+WARM_UP = {
+    "article_id": "warm-up",
+    "body": 'HARBOURVILLE, New Zealand (Reuters) - The mayor said on Tuesday that "the harbour '
+    'will reopen next week", after the council set aside $5 million, or 12 percent of its '
+    "budget, on March 3.",
+    "published_at": None,
+    "dateline_places": [{"name": "Harbourville", "region": "New Zealand"}],
+    "language": "en",
+}
+
+
 def _load(model: str) -> None:
+    """Load the model and everything the extractors build on first use (a worker's start).
+
+    A model that cannot load fails the pool, and so the run, with its error; a warm-up story
+    that failed would fail every real one as well, so it is left to the first batch to show.
+    """
     from tasks.extraction.nlp import load_nlp
 
     load_nlp(model)
+    with contextlib.suppress(Exception):
+        extract_chunk(model, [WARM_UP])
 
 
 def model_language(model: str) -> str:
@@ -64,8 +87,6 @@ class PendingExtraction:
         self._parts = parts
 
     def result(self) -> tuple[dict[str, pa.Table], pa.Table]:
-        from tasks.extraction.tables import CHILD_SCHEMAS, with_fields
-
         parts = self._parts() if callable(self._parts) else [f.result() for f in self._parts]
         tables = {
             name: pa.concat_tables([schema.empty_table(), *(p[0][name] for p in parts)])

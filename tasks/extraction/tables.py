@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from tasks.extraction.amounts import extract_amounts
+from tasks.extraction.batch_output import CHILD_SCHEMAS, with_fields
 from tasks.extraction.date_mentions import extract_dates
 from tasks.extraction.mentions import entity_id, extract_mentions
 from tasks.extraction.places import extract_places, resolve_place
@@ -17,16 +18,11 @@ from tasks.extraction.quotes import extract_quotes
 from tasks.extraction.sentences import sentence_starts
 from tasks.extraction.tone import score_tone
 from tasks.ids import stable_id
-from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-# each extracted table's schema and the key of its rows
-CHILD_SCHEMAS: dict[str, tuple[pa.Schema, str]] = {
-    name: BATCH_TABLES[name] for name in EXTRACTED_TABLES
-}
 PLACE_LABELS = frozenset({"GPE", "LOC"})
 # spaCy refuses texts over nlp.max_length (1M characters) and needs about 1 GB per 100k characters
 # in the parser: a body longer than this is extracted from its first EXTRACT_CHARS characters only
@@ -122,17 +118,6 @@ def extraction_tables(extraction: Extraction) -> dict[str, pa.Table]:
 def with_article_fields(articles: pa.Table, extraction: Extraction) -> pa.Table:
     """Return the articles table with tone and focus_country filled from the extraction."""
     return with_fields(articles, extraction.article_fields)
-
-
-def with_fields(articles: pa.Table, fields: dict[str, dict[str, Any]]) -> pa.Table:
-    """Return the articles table with tone and focus_country filled from fields by article id."""
-    ids = articles.column("article_id").to_pylist()
-    for column in ("tone", "focus_country"):
-        values = [fields.get(i, {}).get(column) for i in ids]
-        target = articles.schema.field(column)
-        position = articles.schema.get_field_index(column)
-        articles = articles.set_column(position, target, pa.array(values, target.type))
-    return articles
 
 
 def article_inputs(articles: pa.Table, language: str) -> list[dict[str, Any]]:
