@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import ssl
+import threading
 import time
 from collections.abc import Iterable
 from functools import cache
@@ -17,8 +18,8 @@ import httpx
 # operation here waits at most until the deadline, then fails as a timeout.
 
 
-class Deadline:
-    """The moment the current fetch must be done by (none until started)."""
+class Deadline(threading.local):
+    """The moment the current fetch must be done by (none until started), one per thread."""
 
     def __init__(self) -> None:
         self.at = math.inf
@@ -106,11 +107,13 @@ def ssl_context() -> ssl.SSLContext:
 
 
 class DeadlineTransport(httpx.HTTPTransport):
-    """httpx's default transport, every socket operation bounded by a shared Deadline."""
+    """httpx's default transport, each socket operation bounded by the calling thread's Deadline."""
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, max_connections: int = 10) -> None:
         super().__init__(verify=ssl_context())
         # httpx takes no network backend, so its connection pool is rebuilt with one
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context(), network_backend=_DeadlineBackend(deadline)
+            ssl_context=ssl_context(),
+            max_connections=max_connections,
+            network_backend=_DeadlineBackend(deadline),
         )

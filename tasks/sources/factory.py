@@ -14,6 +14,9 @@ from tasks.sources.kinds import KIND_ALIASES, is_url, kind_of_path
 from tasks.sources.rows import CsvSource
 
 SOURCE_CLASSES: dict[str, type[FileSource]] = FILE_SOURCES | {"folder": FolderSource}
+HTTP_OPTIONS = (
+    "timeout attempts backoff deadline max_redirects concurrency host_concurrency host_delay"
+).split()
 
 
 def source_from_path(
@@ -33,8 +36,7 @@ def _http_from_config(spec: Mapping[str, Any], name: str | None, max_bytes: int)
     urls = list(spec.get("urls") or ([spec["url"]] if spec.get("url") else []))
     if not urls:
         raise ValueError(f"http source {name!r} has no urls")
-    keys = ("timeout", "attempts", "backoff", "deadline", "max_redirects")
-    options = {k: spec[k] for k in keys if spec.get(k) is not None}
+    options = {k: spec[k] for k in HTTP_OPTIONS if spec.get(k) is not None}
     return HttpSource(name or url_name(urls[0]), urls, **options, max_bytes=max_bytes)
 
 

@@ -7,6 +7,11 @@ credentials or cookies are sent anywhere. A redirect is refused, as a fetch erro
 leaves https for http, or leaves a public address for a loopback, private or link-local one
 (written as an IP address or "localhost"), so a feed cannot point the fetcher into the network
 it runs in.
+
+URLs are fetched on a pool of `concurrency` threads, at most `host_concurrency` of them to one
+host (the configured URL's) and each fetch to a host starting `host_delay` seconds after the one
+before; records still come out in the order of the URLs, and the validators of a URL enter the
+checkpoint when its records are handed over.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -22,11 +29,17 @@ from tasks.records import HTML, UNKNOWN, RawRecord
 from tasks.sources.base import DEFAULT_MAX_BYTES, Checkpoint, Reader
 from tasks.sources.deadline import Deadline, DeadlineTransport, ssl_context
 from tasks.sources.feeds import feed_records, looks_like_feed
+from tasks.sources.http_pool import HostGate, map_in_order
 
 USER_AGENT = "newslake/0.1 (+https://github.com/newslake)"
 MAX_RETRY_AFTER = 30.0
 DEFAULT_DEADLINE = 60.0
 DEFAULT_MAX_REDIRECTS = 5
+DEFAULT_CONCURRENCY = 16
+DEFAULT_HOST_CONCURRENCY = 4
+DEFAULT_HOST_DELAY = 0.1
+WINDOW_PER_WORKER = 2  # how far past the URL being handed over the pool may run
+VALIDATORS = {"etag": "etag", "last_modified": "last-modified"}  # checkpoint name: header
 
 
 class FetchRefused(httpx.HTTPError):
@@ -40,6 +53,14 @@ def url_name(url: str) -> str:
     """Return the name a source read from a URL gets: its host."""
     host = httpx.URL(url).host
     return host or "http"
+
+
+def url_host(url: str) -> str:
+    """Return the host the pool limits a URL under ("" for one too broken to parse)."""
+    try:
+        return httpx.URL(url).host.lower()
+    except httpx.InvalidURL:
+        return ""  # the fetch records why
 
 
 def _is_internal(host: str) -> bool:
@@ -63,6 +84,14 @@ def redirect_problem(origin: httpx.URL, target: httpx.URL) -> str | None:
     return None
 
 
+@dataclass
+class Fetched:
+    """What one URL gave: its records, and its new validators (None: keep the old ones)."""
+
+    records: list[RawRecord] = field(default_factory=list)
+    validators: dict[str, str | None] | None = None
+
+
 def _retry_after(response: httpx.Response) -> float:
     value = response.headers.get("retry-after", "")
     return min(float(value), MAX_RETRY_AFTER) if value.strip().isdigit() else 0.0
@@ -84,6 +113,9 @@ class HttpSource(Reader):
         deadline: float = DEFAULT_DEADLINE,
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        host_concurrency: int = DEFAULT_HOST_CONCURRENCY,
+        host_delay: float = DEFAULT_HOST_DELAY,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.name = name
@@ -94,9 +126,13 @@ class HttpSource(Reader):
         self.deadline = deadline  # per URL: every attempt, redirect and wait together
         self.max_redirects = max(0, max_redirects)
         self.max_bytes = max_bytes
+        self.concurrency = max(1, concurrency)  # URLs fetched at once
+        self.host_concurrency = max(1, host_concurrency)  # of them to one host
+        self.host_delay = max(0.0, host_delay)  # seconds between fetches starting on one host
         self.transport = transport
+        self._since: Checkpoint = {}
         self._state: Checkpoint = {}
-        self._deadline = Deadline()
+        self._deadline = Deadline()  # one per thread
 
     def __repr__(self) -> str:
         return f"HttpSource({self.name!r}, {self.urls!r})"
@@ -106,29 +142,54 @@ class HttpSource(Reader):
         return dict(self._state)
 
     def read(self, since: Checkpoint | None = None) -> Iterator[RawRecord]:
-        """Yield the records of every URL; 304s yield nothing, failures one error record."""
-        self._state = dict(since or {})
-        mounts = None if self.transport else {"all://": DeadlineTransport(self._deadline)}
-        client = httpx.Client(
+        """Yield every URL's records in URL order; 304s yield nothing, failures one error record."""
+        self._since = dict(since or {})  # what the threads read; only this thread writes _state
+        self._state = dict(self._since)
+        gate = HostGate(self.host_concurrency, self.host_delay)
+        window = self.concurrency * WINDOW_PER_WORKER
+        with self._client() as client:
+            fetch = partial(self._fetch, client)
+            fetched_all = map_in_order(
+                fetch, self.urls, self.concurrency, window, key=url_host, gate=gate
+            )
+            for url, fetched in zip(self.urls, fetched_all, strict=True):
+                if fetched.validators is not None:
+                    self._keep_validators(url, fetched.validators)
+                yield from fetched.records
+
+    def _client(self) -> httpx.Client:
+        mounts = None
+        if self.transport is None:
+            transport = DeadlineTransport(self._deadline, max_connections=self.concurrency)
+            mounts = {"all://": transport}
+        return httpx.Client(
             timeout=self.timeout,
             headers={"User-Agent": USER_AGENT},
             verify=ssl_context(),
             transport=self.transport,
             mounts=mounts,
         )
-        with client:
-            for url in self.urls:
-                yield from self._fetch(client, url)
+
+    def _keep_validators(self, url: str, validators: dict[str, str | None]) -> None:
+        for name, value in validators.items():
+            if value:
+                self._state[f"{name} {url}"] = value
+            else:
+                self._state.pop(f"{name} {url}", None)
 
     def _validators(self, url: str) -> dict[str, str]:
         headers = {}
-        if etag := self._state.get(f"etag {url}"):
+        if etag := self._since.get(f"etag {url}"):
             headers["If-None-Match"] = etag
-        if modified := self._state.get(f"last_modified {url}"):
+        if modified := self._since.get(f"last_modified {url}"):
             headers["If-Modified-Since"] = modified
         return headers
 
-    def _fetch(self, client: httpx.Client, url: str) -> Iterator[RawRecord]:
+    def _failed(self, url: str, error: str, meta: dict[str, Any] | None = None) -> Fetched:
+        return Fetched([self.record(url, b"", UNKNOWN, meta, error)])
+
+    def _fetch(self, client: httpx.Client, url: str) -> Fetched:
+        """Return what one URL gave, after its retries, within its deadline."""
         problem = "no attempt made"
         delay = 0.0
         self._deadline.start(self.deadline)
@@ -146,27 +207,25 @@ class HttpSource(Reader):
                     break
                 continue
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                yield self.record(url, b"", UNKNOWN, error=f"fetch failed: {url}: {exc}")
-                return
+                return self._failed(url, f"fetch failed: {url}: {exc}")
             status = response.status_code
             if status == 304:
-                return
+                return Fetched()
             if status == 429 or status >= 500:
                 problem, delay = f"HTTP {status} {response.reason_phrase}", _retry_after(response)
                 continue
             if status >= 300:
                 error = f"fetch failed: {url}: HTTP {status} {response.reason_phrase}"
-                yield self.record(url, b"", UNKNOWN, {"status": status}, error)
-                return
-            yield from self._response_records(url, response, body, truncated, hops)
-            return
+                return self._failed(url, error, {"status": status})
+            records = list(self._response_records(url, response, body, truncated, hops))
+            validators = {name: response.headers.get(h) for name, h in VALIDATORS.items()}
+            return Fetched(records, validators)
         else:  # every attempt made and failed
             error = f"fetch failed after {self.attempts} attempts: {url}: {problem}"
-            yield self.record(url, b"", UNKNOWN, error=error)
-            return
+            return self._failed(url, error)
         # out of time: the deadline passed, or would before the next attempt
         error = f"fetch failed: {url}: no response within the {self.deadline:g} s deadline"
-        yield self.record(url, b"", UNKNOWN, error=f"{error} (last: {problem})")
+        return self._failed(url, f"{error} (last: {problem})")
 
     def _get(self, client: httpx.Client, url: str) -> tuple[httpx.Response, bytes, bool, list[str]]:
         """Return the final response, its body up to the cap, whether it was cut, the hops."""
@@ -203,11 +262,6 @@ class HttpSource(Reader):
     def _response_records(
         self, url: str, response: httpx.Response, body: bytes, truncated: bool, hops: list[str]
     ) -> Iterator[RawRecord]:
-        for key, header in ((f"etag {url}", "etag"), (f"last_modified {url}", "last-modified")):
-            if value := response.headers.get(header):
-                self._state[key] = value
-            else:
-                self._state.pop(key, None)
         content_type = response.headers.get("content-type", "")
         meta: dict[str, Any] = {"url": str(response.url), "content_type": content_type}
         if response.charset_encoding:

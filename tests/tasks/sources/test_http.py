@@ -53,7 +53,7 @@ def serve(routes: dict[str, Route]) -> Iterator[str]:
         server.server_close()
 
 
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"", **headers: str) -> None:
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"", **headers: str) -> None:
     handler.send_response(status)
     for name, value in headers.items():
         handler.send_header(name.replace("_", "-"), value)
@@ -77,10 +77,10 @@ def test_http_conditional_get() -> None:
     def feed(handler: BaseHTTPRequestHandler) -> None:
         hits.append({k: handler.headers.get(k) for k in ("If-None-Match", "If-Modified-Since")})
         if handler.headers.get("If-None-Match") == '"v1"':
-            _send(handler, 304)
+            send(handler, 304)
         else:
-            _send(handler, 200, FEED_BYTES, Content_Type="application/rss+xml",
-                  ETag='"v1"', Last_Modified=LAST_MODIFIED)  # fmt: skip
+            send(handler, 200, FEED_BYTES, Content_Type="application/rss+xml",
+                 ETag='"v1"', Last_Modified=LAST_MODIFIED)  # fmt: skip
 
     with serve({"/feed.rss": feed}) as base:
         url = f"{base}/feed.rss"
@@ -104,9 +104,9 @@ def test_http_retries_503_then_succeeds() -> None:
     def flaky(handler: BaseHTTPRequestHandler) -> None:
         calls["flaky"] += 1
         if calls["flaky"] <= 2:
-            _send(handler, 503, b"busy")
+            send(handler, 503, b"busy")
         else:
-            _send(handler, 200, FEED_BYTES, Content_Type="application/octet-stream")
+            send(handler, 200, FEED_BYTES, Content_Type="application/octet-stream")
 
     with serve({"/flaky": flaky}) as base:
         records = list(HttpSource("wire", [f"{base}/flaky"], attempts=3, backoff=0.01).read())
@@ -121,14 +121,14 @@ def test_http_failures_become_error_records() -> None:
 
     def down(handler: BaseHTTPRequestHandler) -> None:
         calls["down"] += 1
-        _send(handler, 500, b"broken")
+        send(handler, 500, b"broken")
 
     def gone(handler: BaseHTTPRequestHandler) -> None:
         calls["gone"] += 1
-        _send(handler, 404, b"no")
+        send(handler, 404, b"no")
 
     def page(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, 200, PAGE_BYTES, Content_Type="text/html; charset=utf-8")
+        send(handler, 200, PAGE_BYTES, Content_Type="text/html; charset=utf-8")
 
     with serve({"/down": down, "/gone": gone, "/page": page}) as base:
         urls = [f"{base}/down", f"{base}/gone", f"{base}/page"]
@@ -148,7 +148,7 @@ def test_http_failures_become_error_records() -> None:
 def test_http_timeout_and_refused_connection() -> None:
     def slow(handler: BaseHTTPRequestHandler) -> None:
         time.sleep(0.6)
-        _send(handler, 200, PAGE_BYTES, Content_Type="text/html")
+        send(handler, 200, PAGE_BYTES, Content_Type="text/html")
 
     with serve({"/slow": slow}) as base:
         url = f"{base}/slow"
@@ -161,10 +161,10 @@ def test_http_timeout_and_refused_connection() -> None:
 
 def test_http_follows_redirects_and_caps_size() -> None:
     def moved(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, 302, Location="/page")
+        send(handler, 302, Location="/page")
 
     def page(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, 200, PAGE_BYTES, Content_Type="text/html")
+        send(handler, 200, PAGE_BYTES, Content_Type="text/html")
 
     with serve({"/moved": moved, "/page": page}) as base:
         (record,) = HttpSource("s", [f"{base}/moved"]).read()
