@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import sys
-import time
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows.cli_common import BUSY_EXIT, PUBLISH_FAILED_EXIT, OutputFormat, console, write_rows
+from flows.prefect_server import prefect_api, start_prefect_server, stop_server
 from flows.settings import Settings, SourceSpec
 
 
@@ -57,7 +54,21 @@ def run(
     specs = [resolve_source(v, settings) for v in source] if source else settings.sources
     lake_path = lake or settings.lake
     _quiet_prefect(verbose)
-    from flows.ingest import ingest
+    try:
+        with prefect_api(lambda: import_module("flows.ingest").ingest) as ingest:
+            summary = run_ingest(ingest, settings, specs, lake_path)
+    except RuntimeError as error:  # no Prefect API
+        console.print(f"[red]ingest failed:[/red] {error}")
+        raise typer.Exit(1) from error
+    print_summary(summary)
+    if summary["status"] == "publish_failed":
+        raise typer.Exit(PUBLISH_FAILED_EXIT)
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+def run_ingest(ingest: Any, settings: Settings, specs: list[SourceSpec], lake_path: Path) -> dict:
+    """Run the ingest flow with a progress line; exit with the right code when it fails."""
     from flows.progress import set_progress_hook
     from tasks.lake.lock import LakeBusyError
 
@@ -87,11 +98,7 @@ def run(
             raise typer.Exit(1) from error
         finally:
             set_progress_hook(None)
-    print_summary(summary)
-    if summary["status"] == "publish_failed":
-        raise typer.Exit(PUBLISH_FAILED_EXIT)
-    if summary["status"] != "completed":
-        raise typer.Exit(1)
+    return summary
 
 
 def ingest_parameters(
@@ -121,52 +128,6 @@ def ingest_parameters(
         "publish_to": publish_target(settings, stripped=True),
         "writer_wait_s": settings.writer_wait_s,
     }
-
-
-def start_prefect_server(port: int) -> subprocess.Popen[bytes]:
-    """Start a local Prefect server (SQLite) on 127.0.0.1:port and wait until it answers."""
-    import httpx
-
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.5)
-    stop_server(server)
-    raise RuntimeError(f"the local Prefect server did not start on port {port}")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """Stop the local Prefect server and what it started (its own process group: uvicorn)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
 
 
 def publish_target(settings: Settings, url: str | None = None, stripped: bool = False) -> Any:
@@ -225,12 +186,12 @@ def extract(
     """Run spaCy extraction over stored articles, replacing their extracted rows."""
     settings = Settings()
     _quiet_prefect(verbose)
-    from flows.extract import reextract
     from tasks.lake.lock import LakeBusyError
     from tasks.secrets import strip_password
 
     try:
-        with console.status("extracting …"):
+        loading = prefect_api(lambda: import_module("flows.extract").reextract)
+        with console.status("extracting …"), loading as reextract:
             counts = reextract(
                 lake_path=str(lake or settings.lake),
                 catalog=strip_password(settings.catalog),
