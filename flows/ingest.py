@@ -107,6 +107,8 @@ def finish_batch(con: Any, name: str, batch: InFlight, run: RunState, tally: Run
             )
     with tally.timed("commit"):
         steps.commit(con, result, batch.state, name, run.context.run_id)
+    # the lake holds this batch's articles now (or never will: those validation rejected)
+    run.index.committed(batch.result.tables["articles"].column("article_id").to_pylist())
     tally.batches_committed += 1
     tally.source(name).update(result.counts)
     report_progress(name, result.counts)

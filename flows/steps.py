@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks import lake
 from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
-from tasks.documents.dedupe import DedupIndex, build_index
+from tasks.documents.dedupe import DedupIndex
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.pool import ExtractionPool, PendingExtraction
 from tasks.quality.validate import Validator, load_suites, validate_batch
@@ -59,7 +59,8 @@ def mark_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, error: st
 
 @task(cache_policy=NO_CACHE)
 def load_index(con: duckdb.DuckDBPyConnection, threshold: float) -> DedupIndex:
-    return build_index(lake.index_rows(con), threshold)
+    """Return the dedupe index over the lake; call its `committed` after each batch's commit."""
+    return DedupIndex(con, threshold)
 
 
 @task(cache_policy=NO_CACHE)

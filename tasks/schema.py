@@ -151,6 +151,15 @@ ARTICLE_FINGERPRINTS = pa.schema(
     ]
 )
 
+# each LSH band key of a MinHash signature, with the first article that had it (one row per key)
+ARTICLE_LSH_BANDS = pa.schema(
+    [
+        ("band", pa.int32()),
+        ("band_key", pa.int64()),
+        ("article_id", pa.string()),
+    ]
+)
+
 REJECTED = pa.schema(
     [
         ("rejected_id", pa.string()),
@@ -216,6 +225,7 @@ BATCH_TABLES: dict[str, tuple[pa.Schema, str]] = {
     "raw_documents": (RAW_DOCUMENTS, "raw_id"),
     "articles": (ARTICLES, "article_id"),
     "article_fingerprints": (ARTICLE_FINGERPRINTS, "article_id"),
+    "article_lsh_bands": (ARTICLE_LSH_BANDS, "band_key"),
     "mentions": (MENTIONS, "mention_id"),
     "places": (PLACES, "place_id"),
     "quotes": (QUOTES, "quote_id"),

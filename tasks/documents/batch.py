@@ -15,7 +15,13 @@ from tasks.documents.normalise import NormaliseContext, clean_text, normalise_do
 from tasks.ids import stable_id
 from tasks.parse import parse_record
 from tasks.records import RawRecord, Rejection
-from tasks.schema import ARTICLE_FINGERPRINTS, ARTICLES, RAW_DOCUMENTS, REJECTED
+from tasks.schema import (
+    ARTICLE_FINGERPRINTS,
+    ARTICLE_LSH_BANDS,
+    ARTICLES,
+    RAW_DOCUMENTS,
+    REJECTED,
+)
 
 
 @dataclass
@@ -101,7 +107,8 @@ def rejected_row(rejection: Rejection, context: NormaliseContext) -> dict[str, A
 def batch_tables(
     batch: ParsedBatch, deduped: DedupResult, context: NormaliseContext
 ) -> dict[str, pa.Table]:
-    """Return the Arrow tables one batch commits: raw documents, articles, rejections."""
+    """Return the Arrow tables one batch commits: raw documents, articles (with their
+    fingerprints and the LSH band keys they are the first to have), rejections."""
     raw_rows = [
         raw_row(record, deduped.article_of_raw.get(record.raw_id), context.run_id)
         for record in batch.records
@@ -112,6 +119,7 @@ def batch_tables(
         "article_fingerprints": pa.Table.from_pylist(
             deduped.fingerprints, schema=ARTICLE_FINGERPRINTS
         ),
+        "article_lsh_bands": pa.Table.from_pylist(deduped.bands, schema=ARTICLE_LSH_BANDS),
         "rejected": pa.Table.from_pylist(
             [rejected_row(r, context) for r in batch.rejections], schema=REJECTED
         ),

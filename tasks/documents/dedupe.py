@@ -1,17 +1,26 @@
-"""Exact and near-duplicate detection: flag, never delete."""
+"""Exact and near-duplicate detection: flag, never delete.
+
+The index asks the lake, once a batch, which of the batch's ids and content hashes it holds and
+which articles own the batch's LSH band keys (`tasks.documents.lsh`); what it accepted since the
+last commit (batches deduped ahead of their commit) it keeps in memory, in an overlay the caller
+empties with `DedupIndex.committed` once a batch is in the lake.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import duckdb
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
+from tasks.documents.lsh import band_keys, signature_of, similarity
 from tasks.documents.normalise import normalise_text
+from tasks.lake.reads import band_owners, stored_repeats
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -58,41 +67,101 @@ def minhash_values(body: str) -> np.ndarray | None:
     return np.asarray(sketch.hashvalues, dtype=np.uint32)
 
 
-@dataclass
-class DedupIndex:
-    """What the lake already holds: article ids, content hashes and MinHash signatures."""
+@dataclass(frozen=True)
+class Candidate:
+    """An article a new one may repeat: its signature and the root of its duplicate chain."""
 
-    threshold: float = 0.7
+    article_id: str
+    signature: np.ndarray
+    root: str
+
+
+@dataclass
+class Overlay:
+    """Articles the index accepted that the lake may not hold yet, with the band keys they own."""
+
     ids: set[str] = field(default_factory=set)
     by_hash: dict[str, str] = field(default_factory=dict)
     signatures: dict[str, np.ndarray] = field(default_factory=dict)
     roots: dict[str, str] = field(default_factory=dict)
-    lsh: MinHashLSH = field(init=False)
+    owners: dict[int, str] = field(default_factory=dict)
+    claims: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        # weigh recall over precision: candidates are checked against the threshold anyway
-        self.lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM, weights=(0.1, 0.9))
+    def add(
+        self,
+        article_id: str,
+        body_hash: str,
+        signature: np.ndarray | None,
+        claimed: list[int],
+        duplicate_of: str | None,
+    ) -> None:
+        """Remember an accepted article and the band keys it is the first to have."""
+        self.ids.add(article_id)
+        self.by_hash.setdefault(body_hash, article_id)
+        if signature is not None:
+            self.signatures.setdefault(article_id, signature)
+        if duplicate_of:
+            self.roots[article_id] = duplicate_of
+        for key in claimed:
+            self.owners.setdefault(key, article_id)
+        self.claims[article_id] = (body_hash, claimed)
 
-    def known(self, article_id: str, body_hash: str) -> str | None:
-        """Return the id of the stored article this one repeats exactly, if any."""
-        if article_id in self.ids:
-            return article_id
-        return self.by_hash.get(body_hash)
-
-    def nearest(self, signature: np.ndarray | None) -> str | None:
-        """Return the first-seen article whose body is a near-duplicate of this signature."""
-        if signature is None:
+    def candidate(self, key: int) -> Candidate | None:
+        """Return the article owning this band key, if it is one of the overlay's."""
+        owner = self.owners.get(key)
+        if owner is None or owner not in self.signatures:
             return None
-        best, best_score = None, self.threshold
-        for candidate in self.lsh.query(
-            MinHash(
-                num_perm=NUM_PERM, hashvalues=signature, scheme=SCHEME, permutations=PERMUTATIONS
-            )
-        ):
-            score = float(np.mean(self.signatures[candidate] == signature))
-            if score >= best_score:
-                best, best_score = candidate, score
-        return self.roots.get(best, best) if best else None
+        return Candidate(owner, self.signatures[owner], self.roots.get(owner, owner))
+
+    def drop(self, article_ids: Iterable[str]) -> None:
+        """Forget these articles (the lake holds them now, or never will)."""
+        for article_id in article_ids:
+            if article_id not in self.claims:
+                continue
+            body_hash, claimed = self.claims.pop(article_id)
+            self.ids.discard(article_id)
+            if self.by_hash.get(body_hash) == article_id:
+                del self.by_hash[body_hash]
+            self.signatures.pop(article_id, None)
+            self.roots.pop(article_id, None)
+            for key in claimed:
+                if self.owners.get(key) == article_id:
+                    del self.owners[key]
+
+
+@dataclass
+class StoredBands:
+    """What the lake holds for a batch's band keys: the keys it has, and their owners."""
+
+    keys: set[int] = field(default_factory=set)
+    candidates: dict[int, Candidate] = field(default_factory=dict)
+
+
+class DedupIndex:
+    """Finds the articles a new one repeats: in the lake, and in the overlay of those accepted
+    since the last commit.
+
+    con: the writer's connection (the caller uses it from one thread). None keeps everything in
+    memory (tests, benches): nothing is looked up, and `committed` forgets nothing.
+    `comparisons` counts the signature comparisons made, at most BANDS per article.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None = None, threshold: float = 0.7):
+        self.con = con
+        self.threshold = threshold
+        self.overlay = Overlay()
+        self.comparisons = 0
+
+    def committed(self, article_ids: Iterable[str]) -> None:
+        """Drop these articles from the overlay: call it once their batch is committed, with
+        every article id the batch's dedupe accepted (those validation rejected included)."""
+        if self.con is not None:
+            self.overlay.drop(article_ids)
+
+    @property
+    def in_flight(self) -> int:
+        """Return how many articles the overlay holds."""
+        return len(self.overlay.claims)
 
     def add(
         self,
@@ -101,32 +170,71 @@ class DedupIndex:
         signature: np.ndarray | None,
         duplicate_of: str | None = None,
     ) -> None:
-        """Remember an article so later ones can be matched against it."""
-        self.ids.add(article_id)
-        self.by_hash.setdefault(body_hash, article_id)
-        if duplicate_of:
-            self.roots[article_id] = duplicate_of
-        if signature is not None and article_id not in self.signatures:
-            self.signatures[article_id] = signature
-            self.lsh.insert(
-                article_id,
-                MinHash(
-                    num_perm=NUM_PERM,
-                    hashvalues=signature,
-                    scheme=SCHEME,
-                    permutations=PERMUTATIONS,
-                ),
-            )
+        """Remember an article in the overlay, owning each of its band keys no one owns yet."""
+        claimed: list[int] = []
+        if signature is not None:
+            keys = band_keys(signature[np.newaxis])[0].tolist()
+            claimed = [key for key in keys if key not in self.overlay.owners]
+        self.overlay.add(article_id, body_hash, signature, claimed, duplicate_of)
+
+    def stored_repeats(self, articles: Sequence[dict[str, Any]]) -> tuple[set[str], dict[str, str]]:
+        """Return which of the articles' ids the lake holds, and its article of each hash."""
+        if self.con is None:
+            return set(), {}
+        ids = [a["article_id"] for a in articles]
+        return stored_repeats(self.con, ids, [a["content_hash"] for a in articles])
+
+    def known(
+        self, article_id: str, body_hash: str, stored: tuple[set[str], dict[str, str]]
+    ) -> str | None:
+        """Return the id of the stored or accepted article this one repeats exactly, if any."""
+        ids, by_hash = stored
+        if article_id in ids or article_id in self.overlay.ids:
+            return article_id
+        return by_hash.get(body_hash) or self.overlay.by_hash.get(body_hash)
+
+    def stored_bands(self, keys: np.ndarray) -> StoredBands:
+        """Return the lake's owners of these band keys, with their signatures and roots."""
+        if self.con is None or keys.size == 0:
+            return StoredBands()
+        owners, rows = band_owners(self.con, np.unique(keys))
+        candidates = {
+            key: Candidate(owner, signature_of(rows[owner][0]), rows[owner][1] or owner)
+            for key, owner in owners.items()
+            if owner in rows
+        }
+        return StoredBands(set(owners), candidates)
+
+    def nearest(
+        self, signature: np.ndarray, keys: list[int], stored: StoredBands
+    ) -> tuple[str | None, list[int]]:
+        """Return the root of the closest candidate at or above the threshold (or None), and
+        the bands whose key no article owns yet, which this one will own."""
+        best, best_score = None, self.threshold
+        compared: set[str] = set()
+        unowned = []
+        for band, key in enumerate(keys):
+            candidate = stored.candidates.get(key) or self.overlay.candidate(key)
+            if key not in stored.keys and key not in self.overlay.owners:
+                unowned.append(band)
+            if candidate is None or candidate.article_id in compared:
+                continue
+            compared.add(candidate.article_id)
+            self.comparisons += 1
+            score = similarity(candidate.signature, signature)
+            if score >= best_score and (best is None or score > best_score):
+                best, best_score = candidate, score
+        return (best.root if best else None), unowned
 
 
 def build_index(
     rows: Iterable[tuple[str, str, bytes | None, str | None]], threshold: float = 0.7
 ) -> DedupIndex:
-    """Return an index over stored (article_id, content_hash, minhash, duplicate_of) rows."""
+    """Return an in-memory index (no lake) over (article_id, content_hash, minhash,
+    duplicate_of) rows."""
     index = DedupIndex(threshold=threshold)
     for article_id, body_hash, minhash, duplicate_of in rows:
-        signature = np.frombuffer(minhash, dtype=np.uint32) if minhash else None
-        index.add(article_id, body_hash, signature, duplicate_of)
+        index.add(article_id, body_hash, signature_of(minhash) if minhash else None, duplicate_of)
     return index
 
 
@@ -136,29 +244,66 @@ class DedupResult:
 
     articles: list[dict[str, Any]] = field(default_factory=list)
     fingerprints: list[dict[str, Any]] = field(default_factory=list)
+    bands: list[dict[str, Any]] = field(default_factory=list)
     article_of_raw: dict[str, tuple[str, bool]] = field(default_factory=dict)
     duplicates: int = 0
     near_duplicates: int = 0
 
 
-def dedupe_articles(articles: list[dict[str, Any]], index: DedupIndex) -> DedupResult:
-    """Split articles into new ones and repeats; near-duplicates get `duplicate_of`."""
-    result = DedupResult()
+def split_repeats(
+    articles: list[dict[str, Any]], index: DedupIndex, result: DedupResult
+) -> list[dict[str, Any]]:
+    """Record the exact repeats (same id or content hash as a stored, accepted or earlier
+    article of the batch); return the other articles, in order."""
+    stored = index.stored_repeats(articles)
+    batch_ids: set[str] = set()
+    batch_hashes: dict[str, str] = {}
+    fresh = []
     for article in articles:
         article_id, body_hash = article["article_id"], article["content_hash"]
-        existing = index.known(article_id, body_hash)
+        existing = index.known(article_id, body_hash, stored)
+        if existing is None:
+            existing = article_id if article_id in batch_ids else batch_hashes.get(body_hash)
         if existing:
             result.article_of_raw[article["raw_id"]] = (existing, True)
             result.duplicates += 1
             continue
-        signature = minhash_values(article["body"])
-        near = index.nearest(signature)
+        batch_ids.add(article_id)
+        batch_hashes.setdefault(body_hash, article_id)
+        fresh.append(article)
+    return fresh
+
+
+def dedupe_articles(articles: list[dict[str, Any]], index: DedupIndex) -> DedupResult:
+    """Split articles into new ones and repeats; near-duplicates get `duplicate_of`.
+
+    The lake is read twice for the whole batch (its repeats, then its band keys' owners), never
+    once per article.
+    """
+    result = DedupResult()
+    fresh = split_repeats(articles, index, result)
+    signatures = [minhash_values(article["body"]) for article in fresh]
+    signed = [s for s in signatures if s is not None]
+    keys = band_keys(np.stack(signed)) if signed else np.empty((0, 0), np.int64)
+    stored = index.stored_bands(keys)
+    rows = iter(keys.tolist())
+    for article, signature in zip(fresh, signatures, strict=True):
+        article_id = article["article_id"]
+        near, claimed = None, {}
+        if signature is not None:
+            row = next(rows)
+            near, bands = index.nearest(signature, row, stored)
+            claimed = {band: row[band] for band in bands}
         if near:
             article = article | {"duplicate_of": near}
             result.near_duplicates += 1
-        index.add(article_id, body_hash, signature, near)
+        index.overlay.add(article_id, article["content_hash"], signature, [*claimed.values()], near)
         result.articles.append(article)
         if signature is not None:
             result.fingerprints.append({"article_id": article_id, "minhash": signature.tobytes()})
+        result.bands.extend(
+            {"band": band, "band_key": key, "article_id": article_id}
+            for band, key in claimed.items()
+        )
         result.article_of_raw[article["raw_id"]] = (article_id, False)
     return result

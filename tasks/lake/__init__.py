@@ -17,15 +17,17 @@ from tasks.lake.connection import (
 from tasks.lake.entities import batch_entities, refresh_entities
 from tasks.lake.reads import (
     article_batches,
-    index_rows,
+    band_owners,
     load_state,
     query,
     read_error_reasons,
     read_tables,
     snapshot_id,
+    stored_repeats,
     table_counts,
 )
 from tasks.lake.writes import (
+    backfill_lsh_bands,
     commit_batch,
     insert_tables,
     mark_run,
@@ -45,11 +47,12 @@ __all__ = [
     "LakeNotReady",
     "QueryRefused",
     "article_batches",
+    "backfill_lsh_bands",
+    "band_owners",
     "batch_entities",
     "commit_batch",
     "connect",
     "extensions_for",
-    "index_rows",
     "insert_tables",
     "load_state",
     "lock_down",
@@ -66,6 +69,7 @@ __all__ = [
     "run_query",
     "snapshot_id",
     "state_table",
+    "stored_repeats",
     "table_counts",
     "transaction",
 ]

@@ -16,7 +16,7 @@ import duckdb_extensions
 from tasks.lake import summaries
 from tasks.lake.sql import literal
 from tasks.lake.views import load_views, register_reader_views
-from tasks.lake.writes import refresh_pending_summaries
+from tasks.lake.writes import backfill_lsh_bands, refresh_pending_summaries
 from tasks.schema import ALL_TABLES, create_table_sql, duckdb_type
 from tasks.secrets import redact
 
@@ -91,6 +91,7 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
             lock_down(con)
         else:
             ensure_tables(con)
+            backfill_lsh_bands(con)  # a lake older than its LSH band keys
             summaries.prepare(con)
             refresh_pending_summaries(con)  # left by a run that stopped before its end
     except BaseException:

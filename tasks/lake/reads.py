@@ -1,15 +1,19 @@
-"""Reading the lake: counts, snapshots, checkpoints, dedupe rows and article batches."""
+"""Reading the lake: counts, snapshots, checkpoints, dedupe lookups and article batches."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from tasks.lake.connection import ALIAS
 from tasks.schema import ALL_TABLES
+
+PROBE_KEYS = pa.schema([("article_id", pa.string()), ("content_hash", pa.string())])
 
 
 def snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -26,13 +30,90 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(zip(ALL_TABLES, (int(v) for v in row), strict=True))
 
 
-def index_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, bytes | None, str | None]]:
-    """Return (article_id, content_hash, minhash, duplicate_of) of every stored article."""
-    return con.execute(
-        "select a.article_id, a.content_hash, f.minhash, a.duplicate_of "
-        "from articles a left join article_fingerprints f using (article_id) "
-        "order by a.ingested_at, a.article_id"
-    ).fetchall()
+def stored_repeats(
+    con: duckdb.DuckDBPyConnection, article_ids: list[str], content_hashes: list[str]
+) -> tuple[set[str], dict[str, str]]:
+    """Return which of these article ids the lake holds, and the first stored article (by
+    ingested_at, then id) of each of these content hashes that it holds."""
+    if not article_ids and not content_hashes:
+        return set(), {}
+    probe = pa.table({"article_id": article_ids, "content_hash": content_hashes}, PROBE_KEYS)
+    with snapshot(con), registered(con, "dedupe_probe", probe):
+        ids = con.execute(
+            "select article_id from articles "
+            "where article_id in (select article_id from dedupe_probe)"
+        ).fetchall()
+        hashes = con.execute(
+            "select content_hash, first(article_id order by ingested_at, article_id) "
+            "from articles where content_hash in (select content_hash from dedupe_probe) "
+            "group by content_hash"
+        ).fetchall()
+    return {article_id for (article_id,) in ids}, dict(hashes)
+
+
+def band_owners(
+    con: duckdb.DuckDBPyConnection, band_keys: np.ndarray
+) -> tuple[dict[int, str], dict[str, tuple[bytes, str | None]]]:
+    """Return the article each of these LSH band keys belongs to (for the keys the lake holds),
+    and (minhash, duplicate_of) of each of those articles, read from one snapshot."""
+    if len(band_keys) == 0:
+        return {}, {}
+    with snapshot(con):
+        owners = _owners(con, band_keys)
+        return owners, _signatures(con, sorted(set(owners.values())))
+
+
+def _owners(con: duckdb.DuckDBPyConnection, band_keys: np.ndarray) -> dict[int, str]:
+    """Return the article each of these LSH band keys belongs to, for the keys the lake holds."""
+    probe = pa.table({"band_key": pa.array(band_keys, pa.int64())})
+    with registered(con, "dedupe_probe", probe):
+        # two writers may both have claimed a key: any one of them will do, the same each time
+        rows = con.execute(
+            "select band_key, min(article_id) from article_lsh_bands "
+            "where band_key in (select band_key from dedupe_probe) group by band_key"
+        ).fetchall()
+    return dict(rows)
+
+
+def _signatures(
+    con: duckdb.DuckDBPyConnection, article_ids: list[str]
+) -> dict[str, tuple[bytes, str | None]]:
+    """Return (minhash, duplicate_of) of each of these stored articles that has a fingerprint."""
+    if not article_ids:
+        return {}
+    probe = pa.table({"article_id": pa.array(article_ids, pa.string())})
+    with registered(con, "dedupe_probe", probe):
+        # each side filtered by the few ids first: a join of the whole tables reads every minhash
+        rows = con.execute(
+            "with prints as (select article_id, minhash from article_fingerprints "
+            "where article_id in (select article_id from dedupe_probe)), "
+            "roots as (select article_id, duplicate_of from articles "
+            "where article_id in (select article_id from dedupe_probe)) "
+            "select article_id, p.minhash, r.duplicate_of "
+            "from prints p join roots r using (article_id)"
+        ).fetchall()
+    return {article_id: (minhash, root) for article_id, minhash, root in rows}
+
+
+@contextmanager
+def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block's reads in one transaction: one snapshot, and DuckLake reads its catalog
+    once (half the time of one transaction per statement)."""
+    con.execute("begin")
+    try:
+        yield
+    finally:
+        con.execute("rollback")
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """Make an Arrow table readable as the view `name` while the block runs."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 def load_state(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from tasks.documents.lsh import BANDS, minhash_band_keys
 from tasks.lake import summaries
 from tasks.lake.entities import refresh_entities
 from tasks.lake.views import SQL_DIR
@@ -82,6 +83,44 @@ def commit_batch(
         refresh_entities(con, tables.get("mentions"))
         summaries.refresh_summaries(con, new_ids, defer_over=summaries.REFRESH_NOW_ARTICLES)
     return added
+
+
+def backfill_lsh_bands(con: duckdb.DuckDBPyConnection) -> int:
+    """Give a lake written before `article_lsh_bands` its band keys, from `article_fingerprints`,
+    in one transaction; return the keys stored (0 when it has some already, or no fingerprints).
+
+    Each key goes to the first article (by ingested_at, then id) that has it, as new batches do.
+    The keys are computed by a Python function DuckDB calls a chunk of rows at a time, so the
+    fingerprints stream through and the grouping spills to disk, however big the lake.
+    """
+    (has_bands,) = con.execute("select exists (select 1 from article_lsh_bands)").fetchone() or (0,)
+    (has_prints,) = con.execute(
+        "select exists (select 1 from article_fingerprints)"
+    ).fetchone() or (0,)
+    if has_bands or not has_prints:
+        return 0
+
+    def keys_of(minhashes: pa.Array) -> pa.Array:
+        return pa.array(minhash_band_keys(minhashes.to_pylist()), pa.list_(pa.int64()))
+
+    con.create_function(
+        "newslake_band_keys", keys_of, ["BLOB"], "BIGINT[]", type="arrow", side_effects=False
+    )
+    try:
+        with transaction(con):
+            row = con.execute(
+                "insert into article_lsh_bands (band, band_key, article_id) "
+                "with keys as (select f.article_id, a.ingested_at, "
+                "unnest(range(?)) as band, unnest(newslake_band_keys(f.minhash)) as band_key "
+                "from article_fingerprints f join articles a using (article_id)) "
+                "select any_value(band), band_key, "
+                "first(article_id order by ingested_at, article_id) "
+                "from keys where band_key is not null group by band_key",
+                [BANDS],
+            ).fetchone()
+    finally:
+        con.remove_function("newslake_band_keys")
+    return int(row[0]) if row else 0
 
 
 def new_article_ids(con: duckdb.DuckDBPyConnection, articles: pa.Table | None) -> pa.Table:

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
-from tasks.documents.dedupe import build_index, dedupe_articles, minhash_values
+from tasks import lake
+from tasks.documents.batch import ParsedBatch, dedupe_batch
+from tasks.documents.dedupe import DedupIndex, dedupe_articles, minhash_values
+from tasks.documents.normalise import NormaliseContext
 
 pytestmark = pytest.mark.unit
 
@@ -18,32 +24,49 @@ OTHER = (
 )
 
 
-def article(article_id: str, body: str, raw_id: str | None = None) -> dict[str, object]:
+def article(
+    article_id: str, body: str, raw_id: str | None = None, body_hash: str | None = None
+) -> dict[str, object]:
     return {
         "article_id": article_id,
         "raw_id": raw_id or f"raw-{article_id}",
         "body": body,
-        "content_hash": f"hash-{body}",
+        "content_hash": body_hash or f"hash-{body}",
         "duplicate_of": None,
+        "ingested_at": datetime(2026, 10, 6, tzinfo=UTC),
     }
 
 
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = lake.connect(lake.LakeLocation.local(tmp_path / "lake"))
+    yield connection
+    connection.close()
+
+
+def store(con, articles: list[dict[str, object]]) -> None:
+    """Dedupe and commit articles as an earlier run did, then forget them: only the lake knows."""
+    context = NormaliseContext("earlier", datetime(2026, 10, 6, tzinfo=UTC))
+    result = dedupe_batch(ParsedBatch(records=[], articles=articles), DedupIndex(con), context)
+    lake.commit_batch(con, result.tables)
+
+
 def test_exact_repeats_add_no_article_and_point_to_the_first() -> None:
-    index = build_index([])
+    index = DedupIndex()
     result = dedupe_articles([article("a", STORY), article("b", STORY, "raw-2")], index)
     assert [a["article_id"] for a in result.articles] == ["a"]
     assert result.duplicates == 1
     assert result.article_of_raw == {"raw-a": ("a", False), "raw-2": ("a", True)}
 
 
-def test_same_id_seen_in_an_earlier_run_is_a_duplicate() -> None:
-    index = build_index([("a", "hash-old", None, None)])
-    result = dedupe_articles([article("a", STORY)], index)
+def test_same_id_seen_in_an_earlier_run_is_a_duplicate(con) -> None:
+    store(con, [article("a", "Too short to compare.", body_hash="hash-old")])
+    result = dedupe_articles([article("a", STORY)], DedupIndex(con))
     assert result.articles == [] and result.duplicates == 1
 
 
 def test_near_duplicate_is_kept_with_duplicate_of() -> None:
-    index = build_index([])
+    index = DedupIndex()
     result = dedupe_articles(
         [article("a", STORY), article("b", EDITED), article("c", OTHER)], index
     )
@@ -53,10 +76,9 @@ def test_near_duplicate_is_kept_with_duplicate_of() -> None:
     assert result.near_duplicates == 1
 
 
-def test_near_duplicates_point_to_the_first_seen_across_runs() -> None:
-    first = minhash_values(STORY)
-    assert first is not None
-    index = build_index([("a", "hash-a", first.tobytes(), None)])
+def test_near_duplicates_point_to_the_first_seen_across_runs(con) -> None:
+    store(con, [article("a", STORY, body_hash="hash-a")])
+    index = DedupIndex(con)
     result = dedupe_articles([article("b", EDITED), article("c", EDITED + " More.")], index)
     assert [a["duplicate_of"] for a in result.articles] == ["a", "a"]
 
