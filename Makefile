@@ -33,6 +33,10 @@ bench: install
 	$(BIN)/python bench/extractors.py
 	$(BIN)/python bench/noop.py
 	$(BIN)/python bench/queries.py
+	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/dedupe.py
+	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/memory.py
 
 wheel: install
 	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w dist .

@@ -55,10 +55,10 @@ def signature_of(minhash: bytes) -> np.ndarray:
 
 def minhash_band_keys(minhashes: Sequence[bytes | None]) -> list[list[int] | None]:
     """Return the band keys of each stored minhash (None for none), as lists of ints."""
-    usable = [i for i, m in enumerate(minhashes) if m and len(m) >= 4 * BANDS * ROWS]
+    usable = {i: m for i, m in enumerate(minhashes) if m and len(m) >= 4 * BANDS * ROWS}
     out: list[list[int] | None] = [None] * len(minhashes)
     if usable:
-        signatures = np.stack([signature_of(minhashes[i])[: BANDS * ROWS] for i in usable])
+        signatures = np.stack([signature_of(m)[: BANDS * ROWS] for m in usable.values()])
         for i, keys in zip(usable, band_keys(signatures).tolist(), strict=True):
             out[i] = keys
     return out

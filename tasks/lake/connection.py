@@ -107,12 +107,12 @@ class LakeNotReady(RuntimeError):
 def _require_tables(con: duckdb.DuckDBPyConnection, location: LakeLocation) -> None:
     """Raise LakeNotReady when the attached lake has none of its tables (a first run may be
     creating them at this moment: they appear together, in one transaction)."""
-    (tables,) = con.execute(
+    row = con.execute(
         "select count(*) from duckdb_tables() where database_name = ? and table_name in "
         "(select unnest(?))",
         [ALIAS, list(ALL_TABLES)],
     ).fetchone()
-    if not tables:
+    if not row or not row[0]:
         raise LakeNotReady(
             f"the lake at {redact(location.root_hint)} has no tables yet: "
             "its first run has not committed (it may be running now)"

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import duckdb
+from duckdb.func import PythonUDFType
 import pyarrow as pa
 
 from tasks.documents.lsh import BANDS, minhash_band_keys
@@ -104,7 +105,12 @@ def backfill_lsh_bands(con: duckdb.DuckDBPyConnection) -> int:
         return pa.array(minhash_band_keys(minhashes.to_pylist()), pa.list_(pa.int64()))
 
     con.create_function(
-        "newslake_band_keys", keys_of, ["BLOB"], "BIGINT[]", type="arrow", side_effects=False
+        "newslake_band_keys",
+        keys_of,
+        ["BLOB"],
+        "BIGINT[]",
+        type=PythonUDFType.ARROW,
+        side_effects=False,
     )
     try:
         with transaction(con):
