@@ -30,8 +30,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# the corpora NEWSLAKE_CORPORA names, else ../shared/corpora beside the checkout (as the tests)
-DEFAULT_CORPORA = Path(os.environ.get("NEWSLAKE_CORPORA", ROOT.parent / "shared" / "corpora"))
+# the corpora folder NEWSLAKE_CORPORA names (as for the tests), unless --corpora gives one
+CORPORA_ENV = os.environ.get("NEWSLAKE_CORPORA")
+DEFAULT_CORPORA = Path(CORPORA_ENV) if CORPORA_ENV else None
 NEWSLAKE = Path(sys.executable).with_name("newslake")
 WINDOW_WORDS = 120
 TARGET_ONE = 1.0
@@ -235,6 +236,8 @@ def main() -> None:
     )
     parser.add_argument("--batch-size", type=int, default=0, help="raw nlp.pipe batch_size")
     args = parser.parse_args()
+    if args.corpora is None:
+        parser.error("give --corpora or set NEWSLAKE_CORPORA")
     bbc = args.corpora / "bbc-news" / "bbc"
     isot = args.corpora / "isot-true-sample" / "true_sample.csv"
     wanted = {"short", "isot"} if args.set == "both" else {args.set}
