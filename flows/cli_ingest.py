@@ -13,7 +13,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows.cli_common import BUSY_EXIT, PUBLISH_FAILED_EXIT, OutputFormat, console, write_rows
-from flows.prefect_server import prefect_api, start_prefect_server, stop_server
+from flows.prefect_server import (
+    PrefectServerError,
+    prefect_api,
+    start_prefect_server,
+    stop_server,
+)
 from flows.settings import Settings, SourceSpec
 
 
@@ -57,7 +62,7 @@ def run(
     try:
         with prefect_api(lambda: import_module("flows.ingest").ingest) as ingest:
             summary = run_ingest(ingest, settings, specs, lake_path)
-    except RuntimeError as error:  # no Prefect API
+    except PrefectServerError as error:  # not RuntimeError: typer.Exit is one
         console.print(f"[red]ingest failed:[/red] {error}")
         raise typer.Exit(1) from error
     print_summary(summary)

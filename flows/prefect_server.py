@@ -26,6 +26,10 @@ T = TypeVar("T")
 STARTUP_TIMEOUT_S = 120
 
 
+class PrefectServerError(RuntimeError):
+    """A local Prefect server could not be started."""
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on now."""
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
@@ -36,7 +40,7 @@ def free_port() -> int:
 def _prefect_dir() -> str:
     spec = find_spec("prefect")  # found, not imported
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the prefect package is not installed")
+        raise PrefectServerError("the prefect package is not installed")
     return str(Path(next(iter(spec.submodule_search_locations))).parent)
 
 
@@ -79,7 +83,9 @@ class TemporaryServer:
                 self.process = self._launch()
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"the temporary Prefect server did not start within {timeout:.0f} s")
+        raise PrefectServerError(
+            f"the temporary Prefect server did not start within {timeout:.0f} s"
+        )
 
     def stop(self) -> None:
         stop_server(self.process)
@@ -138,7 +144,7 @@ def start_prefect_server(port: int) -> subprocess.Popen[bytes]:
             break
         time.sleep(0.5)
     stop_server(server)
-    raise RuntimeError(f"the local Prefect server did not start on port {port}")
+    raise PrefectServerError(f"the local Prefect server did not start on port {port}")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
