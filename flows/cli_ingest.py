@@ -127,6 +127,8 @@ def ingest_parameters(
         "extract": settings.extract,
         "spacy_model": settings.spacy_model,
         "n_process": settings.n_process,
+        "dask_address": settings.dask_address,
+        "dask_workers": settings.dask_workers,
         "validate_batches": settings.validate_batches,
         "expectations_dir": str(settings.expectations_dir),
         "docs_dir": str(settings.docs_dir) if settings.docs_dir else None,
@@ -204,6 +206,8 @@ def extract(
                 everything=everything,
                 spacy_model=settings.spacy_model,
                 n_process=settings.n_process,
+                dask_address=settings.dask_address,
+                dask_workers=settings.dask_workers,
                 batch_size=settings.batch_size,
                 writer_wait_s=settings.writer_wait_s,
             )

@@ -11,12 +11,12 @@ from flows import steps
 from flows.settings import restore_secrets
 from tasks import lake
 from tasks.extraction.nlp import DEFAULT_MODEL
-from tasks.extraction.pool import ExtractionPool, default_processes
+from tasks.extraction.pool import Extractor, default_processes
 from tasks.lake.lock import writer_lock
 from tasks.schema import EXTRACTED_TABLES
 
 
-def extract_stored(con: Any, pool: ExtractionPool, batch_size: int, only_missing: bool) -> int:
+def extract_stored(con: Any, pool: Extractor, batch_size: int, only_missing: bool) -> int:
     """Re-extract stored articles batch by batch, one batch ahead of its replace; return them."""
     articles, pending = 0, None
     for batch in lake.article_batches(con, batch_size, pool.language(), only_missing=only_missing):
@@ -37,6 +37,8 @@ def reextract(
     everything: bool = True,
     spacy_model: str = DEFAULT_MODEL,
     n_process: int | None = None,
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
     batch_size: int = 500,
     writer_wait_s: float = 0.0,
 ) -> dict[str, int]:
@@ -45,7 +47,8 @@ def reextract(
     catalog, _ = restore_secrets(catalog, None)
     with writer_lock(Path(lake_path).resolve(), writer_wait_s):
         con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
-        with steps.start_extraction(spacy_model, n_process or default_processes()) as pool:
+        processes = n_process or default_processes()
+        with steps.start_extraction(spacy_model, processes, dask_address, dask_workers) as pool:
             articles = extract_stored(con, pool, batch_size, only_missing=not everything)
         if everything and articles:
             # re-extraction subtracted old counts exactly; first/last dates and samples of the

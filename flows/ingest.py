@@ -40,6 +40,8 @@ class RunState:
     index: Any
     spacy_model: str | None = None
     n_process: int = 1
+    dask_address: str | None = None
+    dask_workers: int | None = None
     suites: tuple[str, str] | None = None
     extractor: Any = None
     validator: Any = None
@@ -48,7 +50,9 @@ class RunState:
         """Start the extraction workers and load the suites on the first batch that needs them
         (a no-op run starts none)."""
         if self.spacy_model and self.extractor is None:
-            self.extractor = steps.start_extraction(self.spacy_model, self.n_process)
+            self.extractor = steps.start_extraction(
+                self.spacy_model, self.n_process, self.dask_address, self.dask_workers
+            )
         if self.suites and self.validator is None:
             self.validator = steps.load_validator(*self.suites)
 
@@ -200,6 +204,8 @@ def ingest(
     extract: bool = True,
     spacy_model: str = DEFAULT_MODEL,
     n_process: int | None = None,
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
     validate_batches: bool = True,
     expectations_dir: str = str(SUITES_DIR),
     docs_dir: str | None = None,
@@ -224,6 +230,8 @@ def ingest(
             max_file_bytes=max_file_bytes,
             index=steps.load_index(con, near_duplicate_threshold),
             n_process=n_process or default_processes(),
+            dask_address=dask_address,
+            dask_workers=dask_workers,
             spacy_model=spacy_model if extract else None,
             suites=(expectations_dir, str(docs)) if validate_batches else None,
         )

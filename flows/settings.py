@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     n_process: int | None = Field(
         default=None, ge=1, description="extraction worker processes; default every core"
     )
+    dask_address: str | None = Field(
+        default=None, description="extract on this Dask scheduler, e.g. 'tcp://scheduler:8786'"
+    )
+    dask_workers: int | None = Field(
+        default=None, ge=1, description="without dask_address: extract on a local Dask cluster"
+    )
     validate_batches: bool = Field(default=True, description="run the expectation suites")
     expectations_dir: Path = Field(
         default=EXPECTATIONS_DIR,

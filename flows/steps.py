@@ -18,7 +18,7 @@ from tasks import lake
 from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
 from tasks.documents.dedupe import DedupIndex
 from tasks.documents.normalise import NormaliseContext
-from tasks.extraction.pool import ExtractionPool, PendingExtraction
+from tasks.extraction.pool import ExtractionPool, Extractor, PendingExtraction
 from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
 from tasks.secrets import redact
@@ -84,11 +84,18 @@ def dedupe(batch: ParsedBatch, index: DedupIndex, context: NormaliseContext) -> 
 
 
 @task(cache_policy=NO_CACHE)
-def start_extraction(model: str, n_process: int) -> ExtractionPool:
+def start_extraction(
+    model: str, n_process: int, dask_address: str | None = None, dask_workers: int | None = None
+) -> Extractor:
+    """Return the run's extraction: on a Dask cluster when one is named, else local processes."""
+    if dask_address or dask_workers:
+        from flows.dask_extraction import DaskExtraction  # distributed loads only when asked
+
+        return DaskExtraction(model, dask_address, dask_workers)
     return ExtractionPool(model, n_process)
 
 
-def submit_extraction(pool: ExtractionPool, articles: pa.Table) -> PendingExtraction:
+def submit_extraction(pool: Extractor, articles: pa.Table) -> PendingExtraction:
     """Hand a batch's articles to the workers; not a task: it returns at once."""
     return pool.submit(articles)
 

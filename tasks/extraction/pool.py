@@ -15,9 +15,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -49,7 +49,7 @@ WARM_UP = {
 }
 
 
-def _load(model: str) -> None:
+def warm_up(model: str) -> None:
     """Load the model and everything the extractors build on first use (a worker's start).
 
     A model that cannot load fails the pool, and so the run, with its error; a warm-up story
@@ -79,10 +79,25 @@ def extract_chunk(model: str, inputs: list[dict[str, Any]]) -> tuple[dict[str, p
     return extraction_tables(extraction), extraction.article_fields
 
 
+def extraction_chunks(articles: pa.Table) -> list[list[dict[str, Any]]]:
+    """Return the inputs extraction reads from a batch's articles, in chunks, in article order."""
+    columns = ["article_id", "body", "published_at", "dateline_places", "language"]
+    inputs = articles.select(columns).to_pylist()
+    return [inputs[i : i + CHUNK_ARTICLES] for i in range(0, len(inputs), CHUNK_ARTICLES)]
+
+
+class ChunkResult(Protocol):
+    """A chunk's future: a process pool's `Future`, or a Prefect future from a Dask cluster."""
+
+    def result(self) -> Any: ...
+
+
 class PendingExtraction:
     """One submitted batch; `result()` waits for it and returns what `extract_tables` would."""
 
-    def __init__(self, articles: pa.Table, parts: list[Future] | Callable[[], list]) -> None:
+    def __init__(
+        self, articles: pa.Table, parts: Sequence[ChunkResult] | Callable[[], list]
+    ) -> None:
         self.articles = articles
         self._parts = parts
 
@@ -96,6 +111,20 @@ class PendingExtraction:
         for _, part_fields in parts:
             fields.update(part_fields)
         return tables, with_fields(self.articles, fields)
+
+
+class Extractor(Protocol):
+    """What a run extracts with: this module's `ExtractionPool`, or a Dask cluster's."""
+
+    def submit(self, articles: pa.Table) -> PendingExtraction: ...
+
+    def language(self) -> str: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Extractor: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class ExtractionPool:
@@ -114,7 +143,7 @@ class ExtractionPool:
             self._executor = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_load,
+                initializer=warm_up,
                 initargs=(model,),
             )
             for _ in range(self.processes):  # start every worker now: the model loads meanwhile
@@ -122,11 +151,10 @@ class ExtractionPool:
 
     def submit(self, articles: pa.Table) -> PendingExtraction:
         """Start extracting a batch's articles; the result keeps the batch's article order."""
-        columns = ["article_id", "body", "published_at", "dateline_places", "language"]
-        inputs = articles.select(columns).to_pylist()
+        chunks = extraction_chunks(articles)
         if self._executor is None:
+            inputs = [article for chunk in chunks for article in chunk]
             return PendingExtraction(articles, lambda: [extract_chunk(self.model, inputs)])
-        chunks = [inputs[i : i + CHUNK_ARTICLES] for i in range(0, len(inputs), CHUNK_ARTICLES)]
         futures = [self._executor.submit(extract_chunk, self.model, chunk) for chunk in chunks]
         return PendingExtraction(articles, futures)
 

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+import pytest
+
+from flows.cli_ingest import ingest_parameters
+from flows.dask_extraction import task_runner
+from flows.settings import Settings
+from tests.dask_cluster import dask_cluster
+from tests.flows.test_extract import TABLES, snapshot
+
+STORIES = 300
+
+
+def isot_head(isot_csv: Path, out: Path, stories: int) -> Path:
+    """Write the header and the first `stories` ISOT rows to `out`."""
+    with isot_csv.open(newline="", encoding="utf-8") as source:
+        rows = list(itertools.islice(csv.reader(source), stories + 1))
+    with out.open("w", newline="", encoding="utf-8") as target:
+        csv.writer(target).writerows(rows)
+    return out
+
+
+@pytest.mark.unit
+def test_dask_settings_reach_the_flow(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no newslake.toml
+    monkeypatch.setenv("NEWSLAKE_DASK_ADDRESS", "tcp://scheduler:8786")
+    monkeypatch.setenv("NEWSLAKE_DASK_WORKERS", "3")
+    settings = Settings()
+    parameters = ingest_parameters(settings, settings.sources, tmp_path / "lake")
+    assert parameters["dask_address"] == "tcp://scheduler:8786"
+    assert parameters["dask_workers"] == 3
+
+
+@pytest.mark.unit
+def test_an_address_wins_over_a_local_cluster() -> None:
+    assert task_runner("tcp://scheduler:8786", 4).address == "tcp://scheduler:8786"
+    local = task_runner(None, 4)
+    assert local.address is None
+    assert local.cluster_kwargs["n_workers"] == 4
+    assert local.cluster_kwargs["threads_per_worker"] == 1
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_extraction_on_a_dask_cluster_matches_a_local_run_row_for_row(
+    run_ingest, isot_csv: Path, tmp_path: Path
+) -> None:
+    """300 stories: local worker processes vs a scheduler and two workers, pipelined batches."""
+    sample = isot_head(isot_csv, tmp_path / "isot_head.csv", STORIES)
+    spec = {"name": "isot", "kind": "csv", "path": str(sample)}
+    local, on_dask = tmp_path / "local", tmp_path / "dask"
+    with dask_cluster(tmp_path / "cluster", workers=2) as address:
+        first = run_ingest(spec, lake=local, extract=True, n_process=2, batch_size=500)
+        second = run_ingest(spec, lake=on_dask, extract=True, dask_address=address, batch_size=100)
+    assert first["totals"] == second["totals"] and first["totals"]["articles_new"] == STORIES
+    expected, got = snapshot(local), snapshot(on_dask)
+    assert all(expected[name] for name in TABLES)
+    assert got == expected
