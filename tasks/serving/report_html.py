@@ -12,17 +12,25 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from tasks.serving.world_map import country_paths, map_extent  # noqa: E402
 
 TOP_PEOPLE = 5
 TOP_ENTITIES = 12
 TOP_COUNTRIES = 15
 TOP_SPEAKERS = 10
+DAILY_SPAN_DAYS = 92
+WEEKLY_SPAN_DAYS = 731
+MAP_COLOURS = "YlOrRd"
 NUMERIC_CELL = ' class="num"'
 CHARTS = ("entity_trends", "top_entities", "countries", "source_volume")
 
@@ -75,17 +83,23 @@ def top_entities(con: duckdb.DuckDBPyConnection, limit: int = TOP_ENTITIES) -> p
     )
 
 
-def countries(con: duckdb.DuckDBPyConnection, limit: int = TOP_COUNTRIES) -> pd.DataFrame:
-    """Return (country_code, articles, places, latitude, longitude) for the top countries."""
+def countries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return (country_code, articles, places, mentions, latitude, longitude) for every country,
+    most articles first; mentions count place rows in dated articles."""
     return frame(
         con,
         """
-        select country_code, articles, places, latitude, longitude
+        with dated_mentions as (
+            select country_code, cast(sum(mentions) as bigint) as mentions
+            from mart_countries_daily
+            group by all
+        )
+        select country_code, articles, places, coalesce(dated_mentions.mentions, 0) as mentions,
+            latitude, longitude
         from mart_countries
+        left join dated_mentions using (country_code)
         order by articles desc, country_code
-        limit ?
         """,
-        [limit],
     )
 
 
@@ -162,13 +176,26 @@ def format_dates(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def daily_lines(ax: Axes, data: pd.DataFrame, series: str) -> None:
-    """Draw one line per `series` value of daily article counts."""
+def time_bucket(dates: pd.Series) -> tuple[str, str]:
+    """Return the (pandas frequency, unit name) that keeps a date span to a readable line:
+    days up to three months, weeks up to two years, months beyond."""
+    span = pd.to_datetime(dates.max()) - pd.to_datetime(dates.min())
+    if span <= pd.Timedelta(days=DAILY_SPAN_DAYS):
+        return "D", "day"
+    if span <= pd.Timedelta(days=WEEKLY_SPAN_DAYS):
+        return "W-MON", "week"
+    return "MS", "month"
+
+
+def bucketed_lines(ax: Axes, data: pd.DataFrame, series: str) -> str:
+    """Draw one line per `series` value of article counts per time bucket; return the unit."""
     table = data.pivot_table(
         index="published_date", columns=series, values="articles", aggfunc="sum", fill_value=0
     )
     table.index = pd.to_datetime(table.index)
-    table = table.asfreq("D", fill_value=0)
+    frequency, unit = time_bucket(data["published_date"])
+    # each bucket is labelled by its first day: weeks start on Monday, like ISO weeks
+    table = table.resample(frequency, label="left", closed="left").sum()
     order = table.sum().sort_values(ascending=False).index
     for name in order:
         ax.plot(table.index, table[name], marker="o", markersize=3, linewidth=1.5, label=str(name))
@@ -176,16 +203,18 @@ def daily_lines(ax: Axes, data: pd.DataFrame, series: str) -> None:
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     format_dates(ax)
+    return unit
 
 
 def entity_trends_chart(data: pd.DataFrame) -> Figure:
     """Return a line chart of articles per day for the top people."""
     fig, ax = plt.subplots(figsize=(10, 4))
-    ax.set_title(f"Articles per day mentioning the top {TOP_PEOPLE} people")
     if data.empty:
+        ax.set_title(f"Articles mentioning the top {TOP_PEOPLE} people")
         no_data(ax)
     else:
-        daily_lines(ax, data, "name")
+        unit = bucketed_lines(ax, data, "name")
+        ax.set_title(f"Articles per {unit} mentioning the top {TOP_PEOPLE} people")
         ax.set_xlabel("published date (UTC)")
         ax.set_ylabel("articles")
     fig.tight_layout()
@@ -211,55 +240,57 @@ def top_entities_chart(data: pd.DataFrame) -> Figure:
 
 
 def countries_chart(data: pd.DataFrame) -> Figure:
-    """Return bars of the countries in most articles, beside a lat/lon scatter when known."""
-    located = data.dropna(subset=["latitude", "longitude"])
+    """Return bars of the countries in most articles beside a world map shaded by articles."""
     fig, axes = plt.subplots(
-        1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 1.4]}, squeeze=False
+        1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1, 2.6]}, squeeze=False
     )
-    bars, points = axes[0]
-    bars.set_title("Countries named in most articles")
-    points.set_title("Where they are (mean of place coordinates)")
+    bars, world = axes[0]
+    bars.set_title(f"Countries named in most articles (top {TOP_COUNTRIES})")
+    world.set_title("Articles naming each country")
     if data.empty:
         no_data(bars)
-        no_data(points)
     else:
-        ordered = data.iloc[::-1]
-        bars.barh(ordered["country_code"], ordered["articles"], color="tab:green")
+        ordered = data.head(TOP_COUNTRIES).iloc[::-1]
+        bars.barh(ordered["country_code"], ordered["articles"], color="tab:red")
         bars.set_xlabel("articles")
         bars.set_ylabel("country (ISO code)")
         bars.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if located.empty:
-            no_data(points)
-        else:
-            sizes = 40 + 360 * located["articles"] / located["articles"].max()
-            points.scatter(
-                located["longitude"], located["latitude"], s=sizes, alpha=0.6, color="tab:green"
-            )
-            for row in located.itertuples():
-                points.annotate(
-                    str(row.country_code),
-                    (row.longitude, row.latitude),
-                    fontsize=8,
-                    ha="center",
-                    va="center",
-                )
-            points.set_xlim(-180, 180)
-            points.set_ylim(-90, 90)
-            points.set_xlabel("longitude")
-            points.set_ylabel("latitude")
-            points.grid(alpha=0.3)
+    shade_world(fig, world, dict(zip(data["country_code"], data["articles"], strict=True)))
     fig.tight_layout()
     return fig
+
+
+def shade_world(fig: Figure, ax: Axes, articles: dict[str, int]) -> None:
+    """Draw every country's outline, filled by its article count (grey when it has none)."""
+    highest = max(articles.values(), default=0)
+    # a square-root scale keeps a few much-named countries from washing out the rest
+    norm = mcolors.PowerNorm(0.5, vmin=0, vmax=max(highest, 1))
+    cmap = plt.get_cmap(MAP_COLOURS)
+    for code, outline in country_paths().items():
+        count = articles.get(code, 0)
+        face = cmap(norm(count)) if count else "#e6e6e6"
+        ax.add_patch(PathPatch(outline, facecolor=face, edgecolor="white", linewidth=0.3))
+    x0, x1, y0, y1 = map_extent()
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y1, y0)  # SVG y grows downwards
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if highest:
+        colourbar = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.7, pad=0.01)
+        colourbar.set_label("articles")
+    else:
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", fontsize=16, color="grey")
 
 
 def source_volume_chart(data: pd.DataFrame) -> Figure:
     """Return a line chart of articles per day by source."""
     fig, ax = plt.subplots(figsize=(10, 4))
-    ax.set_title("Articles per day by source")
     if data.empty:
+        ax.set_title("Articles by source")
         no_data(ax)
     else:
-        daily_lines(ax, data, "source")
+        unit = bucketed_lines(ax, data, "source")
+        ax.set_title(f"Articles per {unit} by source")
         ax.set_xlabel("published date (UTC)")
         ax.set_ylabel("articles")
     fig.tight_layout()

@@ -3,16 +3,25 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import pandas as pd
 import pyarrow as pa
 import pytest
 
 from tasks import lake
 from tasks.lake.views import load_views, register_views
 from tasks.schema import ARTICLES, MENTIONS, PLACES, QUOTES
-from tasks.serving.report_html import CHARTS, build_report, cell_text, report_data
+from tasks.serving.report_html import (
+    CHARTS,
+    bucketed_lines,
+    build_report,
+    cell_text,
+    report_data,
+    time_bucket,
+)
 from tests.browser import screenshot
 
 pytestmark = pytest.mark.unit
@@ -252,3 +261,30 @@ def test_report_renders_in_headless_chromium(small_lake: lake.LakeLocation, tmp_
     shot = Path(os.environ.get("NEWSLAKE_REPORT_SHOT", tmp_path / "report.png"))
     data = screenshot(paths["report"], shot, size="1280,2000")
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+@pytest.mark.parametrize(
+    ("days", "unit"), [(30, "day"), (92, "day"), (93, "week"), (700, "week"), (800, "month")]
+)
+def test_time_bucket_widens_with_the_span(days: int, unit: str) -> None:
+    dates = pd.Series([date(2017, 1, 1), date(2017, 1, 1) + timedelta(days=days)])
+    assert time_bucket(dates)[1] == unit
+
+
+def test_long_spans_are_drawn_per_month_and_keep_every_article() -> None:
+    start = date(2015, 1, 1)
+    data = pd.DataFrame(
+        {
+            "published_date": [start + timedelta(days=d) for d in range(0, 900, 3)],
+            "source": "wire",
+            "articles": 2,
+        }
+    )
+    fig, ax = plt.subplots()
+    try:
+        assert bucketed_lines(ax, data, "source") == "month"
+        (line,) = ax.get_lines()
+        assert sum(line.get_ydata()) == 2 * len(data)
+        assert len(line.get_xdata()) == 30  # Jan 2015 .. Jun 2017
+    finally:
+        plt.close(fig)
