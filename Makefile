@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/dedupe.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/memory.py
 
 wheel: install
