@@ -65,6 +65,9 @@ MENTIONS = pa.schema(
         ("sentence_index", pa.int32()),
         ("canonical_name", pa.string()),
         ("entity_id", pa.string()),
+        # how canonical_name was found: "article" (a fuller name or definition in the article),
+        # "lake" (a name the lake knows), "none" (the mention's own words); null in old lakes
+        ("canonical_source", pa.string()),
     ]
 )
 
@@ -160,6 +163,16 @@ ARTICLE_LSH_BANDS = pa.schema(
     ]
 )
 
+# the search index: each distinct word of an article's title and body with its word positions
+# (title words first, then one gap, then the body's), kept by `tasks.lake.search_index`
+ARTICLE_TERMS = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("term", pa.string()),
+        ("positions", pa.list_(pa.int32())),
+    ]
+)
+
 REJECTED = pa.schema(
     [
         ("rejected_id", pa.string()),
@@ -240,6 +253,7 @@ EXTRACTED_TABLES = ("mentions", "places", "quotes", "date_mentions", "amounts")
 ALL_TABLES: dict[str, pa.Schema] = {
     **{name: schema for name, (schema, _) in BATCH_TABLES.items()},
     "entities": ENTITIES,
+    "article_terms": ARTICLE_TERMS,
     "validation_results": VALIDATION_RESULTS,
     "source_state": SOURCE_STATE,
     "runs": RUNS,

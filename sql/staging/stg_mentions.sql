@@ -3,6 +3,7 @@ select
     article_id,
     entity_id,
     canonical_name,
+    canonical_source,
     label,
     spacy_label,
     text,

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from spacy.tokens import Doc, Span
-
+from tasks.extraction.entity_rules import (
+    Candidate,
+    acronym_definitions,
+    is_generic,
+    is_jargon,
+    resolve_generic,
+    table_label,
+    trim_span,
+)
 from tasks.extraction.sentences import sentence_index, sentence_starts
 from tasks.ids import stable_id
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 # entity labels that name things; numbers and dates go to their own tables
 NAME_LABELS = frozenset(
@@ -77,41 +88,99 @@ def _full_name_for(name: str, people: list[str]) -> str | None:
     return best
 
 
-def resolve_names(ents: list[Span]) -> list[tuple[str, str]]:
-    """Return (canonical name, label) for each entity, resolving short forms within the doc."""
+class Resolved(NamedTuple):
+    """A mention's canonical name and label, and where the name came from."""
+
+    name: str
+    label: str
+    source: str  # "article": another name of the article; "none": the mention's own words
+
+
+def resolve_names(ents: Sequence[Any]) -> list[Resolved]:
+    """Return the canonical name and label of each entity, resolving short forms within the doc.
+
+    ents: spans with `text` and `label_` (spaCy's, or `Candidate`s after the span rules).
+    """
     stripped = [strip_name(ent.text, ent.label_) for ent in ents]
     people = [n for n, e in zip(stripped, ents, strict=True) if e.label_ == "PERSON" and " " in n]
-    resolved: list[tuple[str, str]] = []
+    resolved: list[Resolved] = []
     for name, ent in zip(stripped, ents, strict=True):
         label = ent.label_
         person_like = label in ("PERSON", "ORG", "GPE", "NORP") and name[:1].isupper()
         full = _full_name_for(name, people) if person_like and name else None
         if full:
-            name, label = full, "PERSON"
-        resolved.append((name or ent.text.strip(), label))
-    # a name labelled differently in one place takes the label it carries most in the doc
+            resolved.append(Resolved(full, "PERSON", "article"))
+        else:
+            name = name or ent.text.strip()
+            resolved.append(Resolved(name, table_label(name, label), "none"))
+    return _vote(resolved)
+
+
+def _vote(resolved: list[Resolved]) -> list[Resolved]:
+    """Give a name labelled differently in places the label it carries most in the doc."""
     votes: dict[str, Counter[str]] = {}
-    for name, label in resolved:
-        votes.setdefault(name.casefold(), Counter())[label] += 1
-    return [(name, votes[name.casefold()].most_common(1)[0][0]) for name, _ in resolved]
+    for item in resolved:
+        votes.setdefault(item.name.casefold(), Counter())[item.label] += 1
+    return [r._replace(label=votes[r.name.casefold()].most_common(1)[0][0]) for r in resolved]
+
+
+def link_short_forms(
+    text: str, spans: list[Candidate], names: list[Resolved]
+) -> list[Resolved | None]:
+    """Return the names with acronyms and generic heads resolved; None drops a mention.
+
+    An acronym the article defines ("the European Community (EC)") takes its long name; a bare
+    generic head ("Bank") takes the article's full name ending in it, or is no entity.
+    """
+    defined = acronym_definitions(
+        text, [(s.end_char, n.name, n.label) for s, n in zip(spans, names, strict=True)]
+    )
+    pairs = [(n.name, n.label) for n in names]
+    linked: list[Resolved | None] = []
+    for index, item in enumerate(names):
+        long_form = defined.get(item.name.replace(".", ""))
+        if long_form and long_form[0] != item.name:
+            linked.append(Resolved(*long_form, "article"))
+        elif is_generic(item.name):
+            found = resolve_generic(index, pairs)
+            linked.append(Resolved(*found, "article") if found else None)
+        else:
+            linked.append(item)
+    return linked
+
+
+def entity_candidates(doc: Doc) -> list[Candidate]:
+    """Return the doc's name entities, trimmed, without wire jargon."""
+    spans = []
+    for ent in doc.ents:
+        if ent.label_ not in NAME_LABELS:
+            continue
+        span = trim_span(ent.start_char, ent.end_char, ent.text, ent.label_)
+        if span is not None and not is_jargon(span.text):
+            spans.append(span)
+    return spans
 
 
 def extract_mentions(doc: Doc, starts: list[int] | None = None) -> list[dict[str, Any]]:
     """Return one row per named-entity mention with offsets into doc.text and its canonical name."""
-    ents = [ent for ent in doc.ents if ent.label_ in NAME_LABELS]
+    spans = entity_candidates(doc)
     starts = starts if starts is not None else sentence_starts(doc)
+    names = link_short_forms(doc.text, spans, resolve_names(spans))
     rows = []
-    for ent, (name, label) in zip(ents, resolve_names(ents), strict=True):
+    for span, resolved in zip(spans, names, strict=True):
+        if resolved is None:
+            continue
         rows.append(
             {
-                "start_char": ent.start_char,
-                "end_char": ent.end_char,
-                "text": ent.text,
-                "label": label,
-                "spacy_label": ent.label_,
-                "sentence_index": sentence_index(starts, ent.start_char),
-                "canonical_name": name,
-                "entity_id": entity_id(label, name),
+                "start_char": span.start_char,
+                "end_char": span.end_char,
+                "text": span.text,
+                "label": resolved.label,
+                "spacy_label": span.label_,
+                "sentence_index": sentence_index(starts, span.start_char),
+                "canonical_name": resolved.name,
+                "entity_id": entity_id(resolved.label, resolved.name),
+                "canonical_source": resolved.source,
             }
         )
     return rows

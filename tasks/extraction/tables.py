@@ -63,8 +63,17 @@ def speaker_entities(quotes: list[dict[str, Any]], mentions: list[dict[str, Any]
     for quote in quotes:
         start, end = quote.pop("speaker_ref_start", None), quote.pop("speaker_ref_end", None)
         quote["speaker_entity_id"] = (
-            by_span.get((start, end)) or by_start.get(start) if start is not None else None
+            by_span.get((start, end)) or by_start.get(start) or _inside(mentions, start, end)
+            if start is not None
+            else None
         )
+
+
+def _inside(mentions: list[dict[str, Any]], start: int, end: int | None) -> str | None:
+    """Return the entity of the first mention inside a span (a mention trimmed of "the")."""
+    last = end if end is not None else start
+    inside = (m for m in mentions if start <= m["start_char"] and m["end_char"] <= last)
+    return next((m["entity_id"] for m in inside), None)
 
 
 def doc_rows(doc: Doc, article: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], dict]:

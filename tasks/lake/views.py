@@ -71,10 +71,10 @@ def register_reader_views(
     for name, select in changed:
         try:
             con.execute(f"create or replace temp view {name} as\n{select}")
-        except duckdb.CatalogException:
-            # it reads a table this lake lacks: one an older version never made, or one a
-            # first run is still creating. The view stays the lake's own, or absent, until a
-            # writer opens the lake; a query on it says what is missing.
+        except (duckdb.CatalogException, duckdb.BinderException):
+            # it reads a table (or a column) this lake lacks: one an older version never made,
+            # or one a first run is still creating. The view stays the lake's own, or absent,
+            # until a writer opens the lake; a query on it says what is missing.
             continue
         registered.append(name)
     return registered

@@ -42,7 +42,8 @@ class FakeSpan:
 
 def test_a_wrongly_labelled_short_form_takes_the_full_names_label() -> None:
     spans = [FakeSpan("Donald Trump", "PERSON"), FakeSpan("Trump", "ORG")]
-    assert resolve_names(spans) == [("Donald Trump", "PERSON"), ("Donald Trump", "PERSON")]  # type: ignore[arg-type]
+    resolved = [(r.name, r.label, r.source) for r in resolve_names(spans)]
+    assert resolved == [("Donald Trump", "PERSON", "none"), ("Donald Trump", "PERSON", "article")]
 
 
 def test_entity_ids_ignore_case_and_spacing() -> None:

@@ -51,7 +51,7 @@ def test_mentions_with_canonical_names_and_fixed_labels(extraction) -> None:
         ("Donald Trump", "PERSON", "PERSON", "Donald Trump", 0),
         ("Russian", "NORP", "NORP", "Russian", 0),
         ("Vladimir Putin", "PERSON", "PERSON", "Vladimir Putin", 0),
-        ("the U.S. Navy", "ORG", "ORG", "U.S. Navy", 0),
+        ("U.S. Navy", "ORG", "ORG", "U.S. Navy", 0),  # the span without its "the"
         ("Syrian", "NORP", "NORP", "Syrian", 0),
         ("White House", "ORG", "ORG", "White House", 0),
         ("Putin", "PERSON", "PERSON", "Vladimir Putin", 2),
