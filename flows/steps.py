@@ -19,6 +19,7 @@ from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_
 from tasks.documents.dedupe import DedupIndex
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.pool import ExtractionPool, Extractor, PendingExtraction
+from tasks.quality.offline_docs import make_offline
 from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
 from tasks.secrets import redact
@@ -134,7 +135,10 @@ def validate(validator: Validator, result: BatchResult, run_id: str, batch: int)
 
 @task(cache_policy=NO_CACHE)
 def build_docs(validator: Validator | None) -> Path | None:
-    return validator.build_docs() if validator is not None else None
+    index = validator.build_docs() if validator is not None else None
+    if index is not None:
+        make_offline(index.parent)  # the pages load local copies of GX's CDN files
+    return index
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10], timeout_seconds=600)

@@ -49,3 +49,27 @@ def screenshot(page: Path, shot: Path, size: str = "1280,900") -> bytes:
         timeout=120,
     )
     return shot.read_bytes()
+
+
+# flags that take the network away: no name resolves and every proxied request goes nowhere
+OFFLINE_FLAGS = ("--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9")
+
+
+def offline_dom(page: Path, profile: Path) -> str:
+    """Return a local page's DOM after its scripts ran, rendered with networking disabled."""
+    result = subprocess.run(
+        [
+            chromium(),
+            *FLAGS,
+            *OFFLINE_FLAGS,
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=10000",  # let the page's scripts run before the dump
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return result.stdout
