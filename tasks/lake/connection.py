@@ -14,6 +14,11 @@ import duckdb
 import duckdb_extensions
 
 from tasks.lake import summaries
+from tasks.lake.search_index import (
+    backfill_search_index,
+    ensure_search_macros,
+    register_reader_macros,
+)
 from tasks.lake.sql import literal
 from tasks.lake.views import load_views, register_reader_views
 from tasks.lake.writes import backfill_lsh_bands, refresh_pending_summaries
@@ -88,10 +93,13 @@ def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyC
         if read_only:
             _require_tables(con, location)
             register_reader_views(con, load_views(), ALIAS)  # a lake an older version wrote
+            register_reader_macros(con, ALIAS)
             lock_down(con)
         else:
             ensure_tables(con)
             backfill_lsh_bands(con)  # a lake older than its LSH band keys
+            backfill_search_index(con)  # a lake older than its search index
+            ensure_search_macros(con, ALIAS)
             summaries.prepare(con)
             refresh_pending_summaries(con)  # left by a run that stopped before its end
     except BaseException:
@@ -243,6 +251,12 @@ READING_TABLE_FUNCTIONS = frozenset(
         "read_parquet",
         "repeat",
         "repeat_row",
+        "search_all",
+        "search_any",
+        "search_phrase",
+        "search_prefix",
+        "search_tokens",
+        "search_word",
         "summary",
         "unnest",
     }

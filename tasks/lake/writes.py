@@ -14,6 +14,7 @@ import pyarrow as pa
 from tasks.documents.lsh import BANDS, minhash_band_keys
 from tasks.lake import summaries
 from tasks.lake.entities import refresh_entities
+from tasks.lake.search_index import index_articles
 from tasks.lake.views import SQL_DIR
 from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES, LOG_TABLES, RUNS, SOURCE_STATE
 
@@ -80,6 +81,7 @@ def commit_batch(
     with transaction(con):
         new_ids = new_article_ids(con, tables.get("articles"))
         added = insert_tables(con, tables)
+        index_articles(con, new_ids)
         insert_state(con, state)
         refresh_entities(con, tables.get("mentions"))
         summaries.refresh_summaries(con, new_ids, defer_over=summaries.REFRESH_NOW_ARTICLES)

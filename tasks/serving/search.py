@@ -1,0 +1,288 @@
+"""Run a search over the lake: matching articles, attention over time, what the matches name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from tasks.lake.search_index import token_spans
+from tasks.serving.search_query import Node, compile_query, parse, positive_terms
+
+# spans longer than this are counted per week instead of per day
+WEEKLY_OVER_DAYS = 120
+TOP = 10
+SAMPLES = 5
+PASSAGE_CHARS = 120
+
+
+class SearchUnavailable(RuntimeError):
+    """The lake has no search index yet: no writer has opened it since search came."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on the articles searched; also the base of the shares."""
+
+    since: date | None = None
+    until: date | None = None
+    source: str | None = None
+    language: str | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """Return a predicate over `a` (articles) and its parameters."""
+        clauses = ["true"]
+        parameters: list[Any] = []
+        for value, clause in (
+            (self.since, "cast(a.published_at as date) >= ?"),
+            (self.until, "cast(a.published_at as date) <= ?"),
+            (self.source, "a.source = ?"),
+            (self.language, "lower(a.language) = lower(?)"),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                parameters.append(value)
+        return " and ".join(clauses), parameters
+
+
+@dataclass
+class SearchResult:
+    """What a search found: the sections `newslake search` prints."""
+
+    query: str
+    bucket: str  # "day" or "week"
+    matches: int
+    attention: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+    speakers: list[dict[str, Any]] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def sections(self) -> dict[str, list[dict[str, Any]]]:
+        """Return the result's tables by name."""
+        return {
+            "attention": self.attention,
+            "sources": self.sources,
+            "entities": self.entities,
+            "places": self.places,
+            "speakers": self.speakers,
+            "quotes": self.quotes,
+            "samples": self.samples,
+        }
+
+
+def require_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise SearchUnavailable when the connection's lake has no `article_terms` table."""
+    row = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and table_name = 'article_terms'"
+    ).fetchone()
+    if not row or not row[0]:
+        raise SearchUnavailable(
+            "this lake has no search index yet: the next `newslake run` (any writer) builds it"
+        )
+
+
+def matching_ids_sql(query: str | Node, filters: Filters) -> tuple[str, list[Any]]:
+    """Return a select of the matching articles' ids (column article_id) and its parameters."""
+    node = parse(query) if isinstance(query, str) else query
+    compiled = compile_query(node)
+    predicate, parameters = filters.sql()
+    sql = (
+        f"select a.article_id from articles a where {predicate} "
+        f"and a.article_id in ({compiled.sql})"
+    )
+    return sql, parameters + compiled.parameters
+
+
+def matching_articles(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    filters: Filters = Filters(),
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Return the matching articles (id, published_at, source, title), newest first."""
+    require_index(con)
+    ids, parameters = matching_ids_sql(query, filters)
+    sql = (
+        "select article_id, published_at, source, title from articles "
+        f"where article_id in ({ids}) order by published_at desc nulls last, article_id"
+    )
+    if limit is not None:
+        sql += " limit ?"
+        parameters = [*parameters, limit]
+    return _records(con.execute(sql, parameters))
+
+
+def search(
+    con: duckdb.DuckDBPyConnection, query: str, filters: Filters = Filters(), top: int = TOP
+) -> SearchResult:
+    """Return what a search finds: counts and shares per day or week, top sources, entities,
+    places, speakers and quotes among the matches, and sample articles with a passage."""
+    require_index(con)
+    node = parse(query)
+    ids, parameters = matching_ids_sql(node, filters)
+    con.execute(f"create or replace temp table search_matches as {ids}", parameters)
+    try:
+        bucket = choose_bucket(con, filters)
+        (count,) = con.execute("select count(*) from search_matches").fetchone() or (0,)
+        result = SearchResult(query, bucket, int(count))
+        result.attention = attention(con, filters, bucket)
+        result.sources = _records(con.execute(TOP_SQL["sources"], [top]))
+        result.entities = _records(con.execute(TOP_SQL["entities"], [top]))
+        result.places = _records(con.execute(TOP_SQL["places"], [top]))
+        result.speakers = _records(con.execute(TOP_SQL["speakers"], [top]))
+        result.quotes = _records(con.execute(TOP_SQL["quotes"], [top]))
+        result.samples = samples(con, node)
+    finally:
+        con.execute("drop table if exists search_matches")
+    return result
+
+
+def choose_bucket(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
+    """Return "week" when the searched articles span more than WEEKLY_OVER_DAYS, else "day"."""
+    predicate, parameters = filters.sql()
+    row = con.execute(
+        "select datediff('day', min(published_at), max(published_at)) "
+        f"from articles a where {predicate}",
+        parameters,
+    ).fetchone()
+    return "week" if row and row[0] is not None and row[0] > WEEKLY_OVER_DAYS else "day"
+
+
+def attention(
+    con: duckdb.DuckDBPyConnection, filters: Filters, bucket: str
+) -> list[dict[str, Any]]:
+    """Return, per day or week, the matching articles, all articles (under the same filters)
+    and the share that matched."""
+    predicate, parameters = filters.sql()
+    period = (
+        "cast(date_trunc('week', a.published_at) as date)"
+        if bucket == "week"
+        else "cast(a.published_at as date)"
+    )
+    return _records(
+        con.execute(
+            f"select {period} as period, "
+            "count(*) filter (where m.article_id is not null) as matches, "
+            "count(*) as total, "
+            "round(count(*) filter (where m.article_id is not null) / count(*), 4) as share "
+            "from articles a left join search_matches m using (article_id) "
+            f"where {predicate} and a.published_at is not null "
+            "group by period order by period",
+            parameters,
+        )
+    )
+
+
+TOP_SQL = {
+    "sources": (
+        "select source, count(*) as articles from articles "
+        "where article_id in (select article_id from search_matches) "
+        "group by source order by articles desc, source limit ?"
+    ),
+    "entities": (
+        "select coalesce(canonical_name, text) as entity, any_value(label) as label, "
+        "count(distinct article_id) as articles, count(*) as mentions from mentions "
+        "where article_id in (select article_id from search_matches) "
+        "group by entity order by articles desc, mentions desc, entity limit ?"
+    ),
+    "places": (
+        "select coalesce(name, text) as place, any_value(country_code) as country, "
+        "count(distinct article_id) as articles from places "
+        "where article_id in (select article_id from search_matches) "
+        "group by place order by articles desc, place limit ?"
+    ),
+    "speakers": (
+        "select coalesce(e.canonical_name, q.speaker_text) as speaker, "
+        "count(distinct q.article_id) as articles, count(*) as quotes "
+        "from quotes q left join entities e on e.entity_id = q.speaker_entity_id "
+        "where q.article_id in (select article_id from search_matches) and "
+        "coalesce(e.canonical_name, q.speaker_text) is not null "
+        "group by speaker order by quotes desc, speaker limit ?"
+    ),
+    "quotes": (
+        "select coalesce(e.canonical_name, q.speaker_text) as speaker, q.quote_text as quote, "
+        "a.published_at, a.source from quotes q join articles a using (article_id) "
+        "left join entities e on e.entity_id = q.speaker_entity_id "
+        "where q.article_id in (select article_id from search_matches) "
+        "order by a.published_at desc nulls last, q.quote_id limit ?"
+    ),
+}
+
+
+def samples(
+    con: duckdb.DuckDBPyConnection, node: Node, limit: int = SAMPLES
+) -> list[dict[str, Any]]:
+    """Return the newest matching articles, each with a passage around its first match."""
+    rows = _records(
+        con.execute(
+            "select article_id, published_at, source, title, body from articles "
+            "where article_id in (select article_id from search_matches) "
+            "order by published_at desc nulls last, article_id limit ?",
+            [limit],
+        )
+    )
+    phrases, prefixes = positive_terms(node)
+    for row in rows:
+        text = row.pop("body") or ""
+        marks = match_spans(text, phrases, prefixes)
+        if not marks:  # the match is in the title, or in a field filter only
+            text = row["title"] or text
+            marks = match_spans(text, phrases, prefixes)
+        row["passage"], row["marks"] = passage(text, marks)
+    return rows
+
+
+def match_spans(
+    text: str, phrases: list[tuple[str, ...]], prefixes: list[str]
+) -> list[tuple[int, int]]:
+    """Return the character spans of the text that the words, phrases and prefixes match."""
+    spans = token_spans(text)
+    words = [word for _, _, word in spans]
+    found: list[tuple[int, int]] = []
+    for index, (start, _, word) in enumerate(spans):
+        for phrase in phrases:
+            if tuple(words[index : index + len(phrase)]) == phrase:
+                found.append((start, spans[index + len(phrase) - 1][1]))
+        if any(word.startswith(prefix) for prefix in prefixes):
+            found.append((start, spans[index][1]))
+    return sorted(set(found))
+
+
+def passage(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Return the window of text around the first mark and the marks inside it, shifted."""
+    if not marks:
+        return text[: 2 * PASSAGE_CHARS], []
+    first = marks[0][0]
+    start = max(0, first - PASSAGE_CHARS)
+    end = min(len(text), first + PASSAGE_CHARS)
+    inside = [(s - start, e - start) for s, e in marks if s >= start and e <= end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    window = prefix + text[start:end] + suffix
+    return window, [(s + shift, e + shift) for s, e in inside]
+
+
+def highlight(text: str, marks: list[tuple[int, int]], before: str, after: str) -> str:
+    """Return the text with each mark wrapped in `before` and `after`."""
+    pieces = []
+    at = 0
+    for start, end in marks:
+        if start < at:
+            continue
+        pieces.extend([text[at:start], before, text[start:end], after])
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _records(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Return a result's rows as dicts."""
+    columns = [d[0] for d in result.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tasks import lake
+from tasks.lake.search_index import tokens
+from tasks.serving.search import Filters, highlight, matching_articles, search
+from tasks.serving.search_query import (
+    And,
+    Field,
+    Not,
+    Or,
+    Prefix,
+    SearchSyntaxError,
+    Words,
+    parse,
+)
+from tests.tasks.serving.search_stories import brute_force, build_story_lake, stories
+
+pytestmark = pytest.mark.unit
+
+TABLES = stories()
+
+# each operator, phrases, prefixes and field filters, alone and combined
+QUERIES = [
+    "putin",
+    "PUTIN",
+    "Zürich",
+    "café",
+    "naïve",
+    "putin merkel",
+    "putin AND merkel",
+    "putin OR merkel",
+    "putin NOT sanctions",
+    "putin -sanctions",
+    "-putin",
+    "NOT putin",
+    '"gas pipeline"',
+    '"pipeline gas"',
+    '"vladimir putin said"',
+    '"we will not accept"',
+    "U.S.",
+    "pipe*",
+    "schü*",
+    "(putin OR macron) AND (sanctions OR election)",
+    "putin OR macron sanctions",
+    "-(putin OR merkel) summit",
+    'entity:"Vladimir Putin"',
+    "entity:Peskov",
+    "entity:olaf*",
+    "country:RU",
+    "country:ch -election",
+    "place:Zürich",
+    "speaker:Peskov",
+    "speaker:putin OR speaker:merkel",
+    "source:wire",
+    "lang:de trade",
+    "language:EN",
+    'entity:"Angela Merkel" ("climate summit" OR sanctions OR pipe*) -lang:de',
+    "nosuchword",
+]
+
+
+@pytest.fixture(scope="module")
+def story_lake(tmp_path_factory: pytest.TempPathFactory) -> lake.LakeLocation:
+    return build_story_lake(tmp_path_factory.mktemp("search") / "lake", TABLES)
+
+
+@pytest.fixture(scope="module")
+def reader(story_lake: lake.LakeLocation):
+    con = lake.connect(story_lake, read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_finds_what_a_brute_force_reading_finds(reader, query: str) -> None:
+    expected = brute_force(parse(query), TABLES)
+    found = {row["article_id"] for row in matching_articles(reader, query)}
+    assert found == expected
+
+
+def test_the_queries_select_different_nonempty_sets() -> None:
+    sets = {q: frozenset(brute_force(parse(q), TABLES)) for q in QUERIES}
+    total = TABLES["articles"].num_rows
+    empty = {'"pipeline gas"', "nosuchword"}
+    assert all(0 < len(s) < total for q, s in sets.items() if q not in empty), sets
+    assert not any(sets[q] for q in empty)
+    assert len(set(sets.values())) > len(QUERIES) // 2
+
+
+def test_parse_reads_operators_precedence_and_fields() -> None:
+    assert parse("a b OR c") == Or((And((Words(("a",)), Words(("b",)))), Words(("c",))))
+    assert parse("a AND (b OR -c)") == And((Words(("a",)), Or((Words(("b",)), Not(Words(("c",)))))))
+    assert parse('"Vladimir Putin" pipe*') == And((Words(("vladimir", "putin")), Prefix("pipe")))
+    assert parse('entity:"Vladimir Putin"') == Field("entity", "Vladimir Putin")
+    assert parse("-country:RU") == Not(Field("country", "RU"))
+    assert parse("entity:Pes*") == Field("entity", "Pes", prefix=True)
+    assert parse("U.S.") == Words(("u", "s"))
+    assert parse("and or") == And((Words(("and",)), Words(("or",))))
+    assert parse("http:x") == Words(("http", "x"))
+
+
+UNREADABLE = [
+    "",
+    "   ",
+    "(putin",
+    "putin)",
+    '"open',
+    "AND putin",
+    "putin OR",
+    "entity:",
+    "*",
+    "a*b*",
+]
+
+
+@pytest.mark.parametrize("query", UNREADABLE)
+def test_parse_refuses_what_it_cannot_read(query: str) -> None:
+    with pytest.raises(SearchSyntaxError):
+        parse(query)
+
+
+def test_values_are_bound_not_pasted(reader) -> None:
+    for query in ['entity:"x\' or 1=1 --"', 'speaker:"\'); drop table articles; --"', "o'neil"]:
+        assert matching_articles(reader, query) == []
+    assert search(reader, "putin").matches > 0
+
+
+def test_per_day_counts_and_shares_equal_a_group_by(reader) -> None:
+    filters = Filters(since=date(2024, 3, 5), source="wire")
+    result = search(reader, "putin OR sanctions", filters)
+    assert result.bucket == "day"
+    expected = reader.execute(
+        "with matching as (select article_id from articles where article_id in (select unnest(?))) "
+        "select cast(published_at as date) as period, "
+        "count(m.article_id) as matches, count(*) as total, "
+        "round(count(m.article_id) / count(*), 4) as share "
+        "from articles a left join matching m using (article_id) "
+        "where source = 'wire' and cast(published_at as date) >= date '2024-03-05' "
+        "group by period order by period",
+        [[r["article_id"] for r in matching_articles(reader, "putin OR sanctions", filters)]],
+    ).fetchall()
+    assert [tuple(row.values()) for row in result.attention] == expected
+    assert sum(row["matches"] for row in result.attention) == result.matches
+    by_day = Counter(
+        a["published_at"].date()
+        for a in TABLES["articles"].to_pylist()
+        if a["source"] == "wire" and a["published_at"].date() >= date(2024, 3, 5)
+    )
+    assert {row["period"]: row["total"] for row in result.attention} == by_day
+
+
+def test_search_sections_name_what_the_matches_hold(reader) -> None:
+    result = search(reader, "speaker:Peskov")
+    assert result.entities[0]["entity"] == "Dmitry Peskov"
+    assert result.places[0]["place"] == "Moscow"
+    assert result.speakers[0]["speaker"] in {"Peskov", "Dmitry Peskov"}
+    assert sum(row["articles"] for row in result.sources) == result.matches
+    sample = search(reader, '"gas pipeline"').samples[0]
+    marked = [sample["passage"][s:e].lower() for s, e in sample["marks"]]
+    assert marked and set(marked) == {"gas pipeline"}
+    assert "[gas pipeline]" in highlight(sample["passage"], sample["marks"], "[", "]").lower()
+
+
+def test_sql_macros_answer_in_every_reader(reader) -> None:
+    rows = reader.execute("select article_id from search_phrase('gas pipeline')").fetchall()
+    assert {r[0] for r in rows} == brute_force(parse('"gas pipeline"'), TABLES)
+    rows = reader.execute("select article_id from search_all('Putin sanctions')").fetchall()
+    assert {r[0] for r in rows} == brute_force(parse("putin sanctions"), TABLES)
+    rows = reader.execute("select article_id from search_any('Putin Merkel')").fetchall()
+    assert {r[0] for r in rows} == brute_force(parse("putin OR merkel"), TABLES)
+    rows = reader.execute("select article_id from search_prefix('Pipe')").fetchall()
+    assert {r[0] for r in rows} == brute_force(parse("pipe*"), TABLES)
+    rows = lake.run_query(reader, "select count(*) from search_word('Zürich')").fetchall()
+    assert rows[0][0] == len(brute_force(parse("zürich"), TABLES))
+
+
+def test_commits_index_new_articles_and_a_writer_backfills_an_old_lake(tmp_path: Path) -> None:
+    first = {name: table.slice(0, 0) for name, table in TABLES.items()}
+    first["articles"] = TABLES["articles"].slice(0, 10)
+    location = build_story_lake(tmp_path / "lake", first)
+    con = lake.connect(location)
+    try:
+        lake.commit_batch(con, {"articles": TABLES["articles"].slice(5, 10)})  # 5 new ones
+        before = con.execute("select * from article_terms order by all").fetchall()
+        con.execute("delete from article_terms")  # as a lake written before the index
+    finally:
+        con.close()
+    con = lake.connect(location)
+    try:
+        after = con.execute("select * from article_terms order by all").fetchall()
+    finally:
+        con.close()
+    assert after == before
+    articles = TABLES["articles"].slice(0, 15).to_pylist()
+    assert len(before) == sum(len(set(tokens(a["title"]) + tokens(a["body"]))) for a in articles)
+    assert {row[0] for row in before} == {a["article_id"] for a in articles}
