@@ -22,6 +22,7 @@ from flows.cli_ingest import (
     start_prefect_server,
 )
 from flows.cli_quality import docs, docs_index, extraction_report, validate
+from flows.cli_search import search
 from flows.cli_serving import bi, publish, report, sql, status
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "report",
     "resolve_source",
     "run",
+    "search",
     "serve",
     "sql",
     "start_prefect_server",
@@ -63,6 +65,7 @@ app.command()(bi)
 app.command()(status)
 app.command()(serve)
 app.command()(sql)
+app.command()(search)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from flows.cli_common import OutputFormat, console, open_lake_read_only, write_rows
-from flows.settings import Settings
+from flows.settings import Settings, s3_credentials
 
 
 def publish(
@@ -43,13 +43,21 @@ def report(
         "report"
     ),
     lake: Annotated[Path | None, typer.Option(help="lake folder (default from settings)")] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", help="one page for this search instead (see search)")
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report with charts (also as PNG) and tables."""
     from tasks.serving.report_html import build_report
 
     con = open_lake_read_only(lake, Settings())
     try:
-        paths = build_report(con, out)
+        if query is not None:
+            from flows.cli_search import query_report
+
+            paths = query_report(con, query, out)
+        else:
+            paths = build_report(con, out)
     finally:
         con.close()
     for name, path in paths.items():
@@ -65,7 +73,7 @@ def bi(
 
     settings = Settings()
     location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
-    for name, recipe in connection_recipes(location).items():
+    for name, recipe in connection_recipes(location, s3_credentials()).items():
         Console().rule(name)
         typer.echo(recipe)
 

@@ -243,6 +243,8 @@ FIELD_SQL = {
     "lang": ("select article_id from articles where lower(language) {op}", 1),
 }
 ALL_ARTICLES = "select article_id from articles"
+# field filters whose value is a name the text may hold, so a passage can show it
+HIGHLIGHTED_FIELDS = ("entity", "place", "speaker")
 
 
 @dataclass
@@ -321,11 +323,13 @@ def _field_sql(node: Field, parameters: list[Any]) -> str:
 
 def positive_terms(node: Node) -> tuple[list[tuple[str, ...]], list[str]]:
     """Return the words and phrases, and the prefixes, that a match may contain (those not
-    under a NOT), for highlighting."""
+    under a NOT, and the names in entity, place and speaker filters), for highlighting."""
     if isinstance(node, Words):
         return [node.words], []
     if isinstance(node, Prefix):
         return [], [node.prefix]
+    if isinstance(node, Field) and node.name in HIGHLIGHTED_FIELDS and tokens(node.value):
+        return [tuple(tokens(node.value))], []
     if isinstance(node, And | Or):
         phrases: list[tuple[str, ...]] = []
         prefixes: list[str] = []

@@ -55,6 +55,7 @@ def test_every_command_is_registered_in_help_order() -> None:
         "status",
         "serve",
         "sql",
+        "search",
     ]
 
 
