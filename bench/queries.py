@@ -8,7 +8,12 @@ warm runs of a full scan (`select count(*) from (select * from mart)`) and of a 
 query, with their ratio to the target. Also prints what keeping the summary tables costs the
 writer: the rebuild of them all, and a --batch-article commit published on the latest day or
 spread over the whole year (a backfill, whose days are left to the end of the run).
-Usage: python bench/queries.py [--articles N] [--runs N] [--batch N]
+With --search it benchmarks the search instead (docs/search.md): the articles get a synthetic
+title and body (120-320 words drawn log-uniformly from 50,000), the index `article_terms` is
+built as a writer's backfill would, a --batch-article commit is timed with and without its index
+rows, and typical queries (words, phrases, prefixes, NOT, field filters) are timed warm, both
+as the matching ids and as the whole `search()` (attention, top lists, samples).
+Usage: python bench/queries.py [--articles N] [--runs N] [--batch N] [--search]
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ sys.path[:0] = [str(ROOT)]
 
 import duckdb  # noqa: E402
 
-from tasks import lake, summaries  # noqa: E402
+from tasks import lake  # noqa: E402
+from tasks.lake import summaries  # noqa: E402
+from tasks.lake.search_index import backfill_search_index, index_articles  # noqa: E402
+from tasks.serving.search import Filters, matching_ids_sql, search  # noqa: E402
 
 TARGET_MS = 100.0
 ENTITIES = 5_000
@@ -107,9 +115,31 @@ FILL = {
 }
 
 
-def fill(con: duckdb.DuckDBPyConnection, start: int, n: int) -> None:
-    """Insert synthetic articles start..n-1 and their extracted rows, in the open transaction."""
+SEARCH_TARGET_MS = {100_000: 300.0, 1_000_000: 2000.0}
+VOCABULARY = 50_000
+WORD = f"'w' || cast(floor(pow({VOCABULARY}, random())) as integer)"
+# a title of 6-13 words and a body of 120-319 words, each drawn log-uniformly (Zipf-like)
+TEXT_COLUMNS = f"""
+            array_to_string(list_transform(range(6 + i % 8), x -> {WORD}), ' ') as title,
+            array_to_string(list_transform(range(120 + i % 200), x -> {WORD}), ' ') as body,
+"""
+SEARCH_QUERIES = [
+    "w50",
+    "w2000",
+    '"w3 w5"',
+    "w120*",
+    "w40 AND w99 -w7",
+    "(w100 OR w200) w3",
+    'w30 entity:"Entity 10"',
+]
+
+
+def fill(con: duckdb.DuckDBPyConnection, start: int, n: int, text: bool = False) -> None:
+    """Insert synthetic articles start..n-1 and their extracted rows, in the open transaction;
+    with `text`, the articles get a synthetic title and body."""
     for table, select in FILL.items():
+        if text and table == "articles":
+            select = select.replace("'Article ' || i as title,", TEXT_COLUMNS)
         sql = select.format(
             start=start, n=n, label=LABEL, zipf_entity=ZIPF_ENTITY, zipf_country=ZIPF_COUNTRY
         )
@@ -199,13 +229,100 @@ def median_ms(con: duckdb.DuckDBPyConnection, sql: str, runs: int) -> float:
     return statistics.median(times)
 
 
+def build_search_lake(con: duckdb.DuckDBPyConnection, n: int) -> float:
+    """Fill an empty lake with n synthetic articles with text in one commit, then index them as
+    a writer's backfill does; return the seconds the index took."""
+    con.execute("select setseed(0.42)")
+    con.execute("begin")
+    fill(con, 0, n, text=True)
+    lake.refresh_entities(con, None)
+    con.execute("commit")
+    start = time.perf_counter()
+    backfill_search_index(con)
+    return time.perf_counter() - start
+
+
+def time_index_commit(con: duckdb.DuckDBPyConnection, start: int, size: int) -> tuple[float, float]:
+    """Commit `size` more articles (with text) twice, without and with their index rows; return
+    the seconds of each commit."""
+    seconds = []
+    for with_index in (False, True):
+        began = time.perf_counter()
+        con.execute("begin")
+        fill(con, start, start + size, text=True)
+        if with_index:
+            ids = con.execute(
+                "select article_id from articles where cast(substr(article_id, 2) as integer) >= ?",
+                [start],
+            ).to_arrow_table()
+            index_articles(con, ids)
+        con.execute("commit")
+        seconds.append(time.perf_counter() - began)
+        start += size
+    return seconds[0], seconds[1]
+
+
+def median_search_ms(
+    con: duckdb.DuckDBPyConnection, query: str, runs: int
+) -> tuple[float, float, int]:
+    """Return the warm median ms of the matching ids and of the whole search, and the matches."""
+    ids, parameters = matching_ids_sql(query, Filters())
+    count_sql = f"select count(*) from ({ids})"
+    matches = con.execute(count_sql, parameters).fetchone()[0]
+    times: dict[str, list[float]] = {"ids": [], "search": []}
+    search(con, query)
+    for _ in range(runs):
+        began = time.perf_counter()
+        con.execute(count_sql, parameters).fetchall()
+        times["ids"].append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        search(con, query)
+        times["search"].append((time.perf_counter() - began) * 1000)
+    return statistics.median(times["ids"]), statistics.median(times["search"]), matches
+
+
+def search_bench(args: argparse.Namespace) -> None:
+    """Print the search index's build and per-commit cost and warm query times."""
+    with tempfile.TemporaryDirectory() as root:
+        location = lake.LakeLocation.local(root)
+        con = lake.connect(location)
+        start = time.perf_counter()
+        index_s = build_search_lake(con, args.articles)
+        (rows,) = con.execute("select count(*) from article_terms").fetchone()
+        print(
+            f"built {args.articles:,} articles in {time.perf_counter() - start:.1f} s; "
+            f"index: {rows:,} rows in {index_s:.1f} s"
+        )
+        plain, indexed = time_index_commit(con, args.articles + 10_000, args.batch)
+        print(
+            f"a {args.batch}-article commit: {plain:.2f} s without the index rows, "
+            f"{indexed:.2f} s with them (+{indexed - plain:.2f} s)"
+        )
+        con.close()
+        reader = lake.connect(location, read_only=True)
+        target = SEARCH_TARGET_MS.get(args.articles, 300.0)
+        print(f"\n{'query':<26} {'matches':>9} {'ids ms':>8} {'search ms':>10} {'x target':>9}")
+        for query in SEARCH_QUERIES:
+            ids_ms, search_ms, matches = median_search_ms(reader, query, args.runs)
+            print(
+                f"{query:<26} {matches:>9,} {ids_ms:>8.1f} {search_ms:>10.1f} "
+                f"{search_ms / target:>9.2f}",
+                flush=True,
+            )
+        reader.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=500, help="articles in the timed commits")
     parser.add_argument("--skip-full", nargs="*", default=[], help="marts not to scan whole")
+    parser.add_argument("--search", action="store_true", help="benchmark the search instead")
     args = parser.parse_args()
+    if args.search:
+        search_bench(args)
+        return
     with tempfile.TemporaryDirectory() as root:
         con = lake.connect(lake.LakeLocation.local(root))
         start = time.perf_counter()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -128,10 +128,9 @@ def search(
     ids, parameters = matching_ids_sql(node, filters)
     con.execute(f"create or replace temp table search_matches as {ids}", parameters)
     try:
-        bucket = choose_bucket(con, filters)
+        bucket, periods = bucketed(attention(con, filters))
         (count,) = con.execute("select count(*) from search_matches").fetchone() or (0,)
-        result = SearchResult(query, bucket, int(count))
-        result.attention = attention(con, filters, bucket)
+        result = SearchResult(query, bucket, int(count), periods)
         result.sources = _records(con.execute(TOP_SQL["sources"], [top]))
         result.entities = _records(con.execute(TOP_SQL["entities"], [top]))
         result.places = _records(con.execute(TOP_SQL["places"], [top]))
@@ -143,31 +142,13 @@ def search(
     return result
 
 
-def choose_bucket(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
-    """Return "week" when the searched articles span more than WEEKLY_OVER_DAYS, else "day"."""
+def attention(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict[str, Any]]:
+    """Return, per day, the matching articles, all articles (under the same filters) and the
+    share that matched."""
     predicate, parameters = filters.sql()
-    row = con.execute(
-        "select datediff('day', min(published_at), max(published_at)) "
-        f"from articles a where {predicate}",
-        parameters,
-    ).fetchone()
-    return "week" if row and row[0] is not None and row[0] > WEEKLY_OVER_DAYS else "day"
-
-
-def attention(
-    con: duckdb.DuckDBPyConnection, filters: Filters, bucket: str
-) -> list[dict[str, Any]]:
-    """Return, per day or week, the matching articles, all articles (under the same filters)
-    and the share that matched."""
-    predicate, parameters = filters.sql()
-    period = (
-        "cast(date_trunc('week', a.published_at) as date)"
-        if bucket == "week"
-        else "cast(a.published_at as date)"
-    )
     return _records(
         con.execute(
-            f"select {period} as period, "
+            "select cast(a.published_at as date) as period, "
             "count(*) filter (where m.article_id is not null) as matches, "
             "count(*) as total, "
             "round(count(*) filter (where m.article_id is not null) / count(*), 4) as share "
@@ -177,6 +158,26 @@ def attention(
             parameters,
         )
     )
+
+
+def by_week(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return per-day attention rows summed per week (weeks start on Monday)."""
+    weeks: dict[date, dict[str, Any]] = {}
+    for row in days:
+        monday = row["period"] - timedelta(days=row["period"].weekday())
+        week = weeks.setdefault(monday, {"period": monday, "matches": 0, "total": 0})
+        week["matches"] += row["matches"]
+        week["total"] += row["total"]
+    for week in weeks.values():
+        week["share"] = round(week["matches"] / week["total"], 4)
+    return [weeks[monday] for monday in sorted(weeks)]
+
+
+def bucketed(days: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Return ("day", days), or ("week", weeks) when the days span more than WEEKLY_OVER_DAYS."""
+    if days and (days[-1]["period"] - days[0]["period"]).days > WEEKLY_OVER_DAYS:
+        return "week", by_week(days)
+    return "day", days
 
 
 TOP_SQL = {

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from tasks import lake
 from tasks.lake.search_index import tokens
-from tasks.serving.search import Filters, highlight, matching_articles, search
+from tasks.serving.search import Filters, bucketed, highlight, matching_articles, search
 from tasks.serving.search_query import (
     And,
     Field,
@@ -153,6 +153,18 @@ def test_per_day_counts_and_shares_equal_a_group_by(reader) -> None:
         if a["source"] == "wire" and a["published_at"].date() >= date(2024, 3, 5)
     )
     assert {row["period"]: row["total"] for row in result.attention} == by_day
+
+
+def test_long_spans_are_counted_per_week() -> None:
+    days = [
+        {"period": date(2024, 1, 1) + timedelta(days=d), "matches": d % 3, "total": 4}
+        for d in range(0, 200, 2)
+    ]
+    bucket, weeks = bucketed(days)
+    assert bucket == "week" and bucketed(days[:50])[0] == "day"
+    assert [w["period"].weekday() for w in weeks] == [0] * len(weeks)
+    assert sum(w["matches"] for w in weeks) == sum(d["matches"] for d in days)
+    assert weeks[0] == {"period": date(2024, 1, 1), "matches": 3, "total": 16, "share": 0.1875}
 
 
 def test_search_sections_name_what_the_matches_hold(reader) -> None:
