@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.settings import Settings
+from flows.settings import Settings, s3_credentials
 
 BUSY_EXIT = 3  # another run holds the lake's writer lock
 PUBLISH_FAILED_EXIT = 4  # the run committed, but publishing the marts failed
@@ -29,14 +29,15 @@ class OutputFormat(StrEnum):
 def open_lake_read_only(lake: Path | None, settings: Settings) -> Any:
     """Return a read-only connection to the lake, or exit with a message when there is none."""
     from tasks import lake as lakes
+    from tasks.lake.storage import StorageError
 
     location = lakes.LakeLocation.of(lake or settings.lake, settings.catalog, settings.data_path)
     if location.catalog.startswith("sqlite:") and not Path(location.root_hint).exists():
         console.print(f"[red]no lake at {location.root_hint}[/red]: run `newslake run` first")
         raise typer.Exit(2)
     try:
-        return lakes.connect(location, read_only=True)
-    except lakes.LakeNotReady as error:
+        return lakes.connect(location, read_only=True, credentials=s3_credentials())
+    except (lakes.LakeNotReady, StorageError) as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
 

@@ -12,7 +12,7 @@ from flows.settings import restore_secrets
 from tasks import lake
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.extraction.pool import Extractor, default_processes
-from tasks.lake.lock import writer_lock
+from tasks.lake.lock import lake_writer_lock
 from tasks.schema import EXTRACTED_TABLES
 
 
@@ -45,8 +45,9 @@ def reextract(
     """Re-run extraction over stored articles (all, or never-extracted ones) and replace rows."""
     logger = get_run_logger()
     catalog, _ = restore_secrets(catalog, None)
-    with writer_lock(Path(lake_path).resolve(), writer_wait_s):
-        con = steps.open_lake(lake.LakeLocation.of(lake_path, catalog, data_path))
+    location = lake.LakeLocation.of(lake_path, catalog, data_path)
+    with lake_writer_lock(location.catalog, Path(lake_path).resolve(), writer_wait_s):
+        con = steps.open_lake(location)
         processes = n_process or default_processes()
         with steps.start_extraction(spacy_model, processes, dask_address, dask_workers) as pool:
             articles = extract_stored(con, pool, batch_size, only_missing=not everything)

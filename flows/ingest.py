@@ -18,7 +18,7 @@ from tasks import lake
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.extraction.pool import default_processes
-from tasks.lake.lock import writer_lock
+from tasks.lake.lock import lake_writer_lock
 from tasks.quality.suites import SUITES_DIR, BatchValidationError
 from tasks.secrets import redact
 from tasks.serving.publish import PublishTarget
@@ -220,7 +220,7 @@ def ingest(
     docs = Path(docs_dir) if docs_dir else Path(lake_path).resolve() / "docs"
     started_at, tally = datetime.now(UTC), RunTally()
     names = [s.name for s in sources]
-    with writer_lock(Path(lake_path).resolve(), writer_wait_s):
+    with lake_writer_lock(location.catalog, Path(lake_path).resolve(), writer_wait_s):
         con = steps.open_lake(location)
         if interrupted := steps.record_interrupted_runs(con):
             logger.warning("recorded runs that ended without a record: %s", ", ".join(interrupted))

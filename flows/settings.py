@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -15,6 +15,9 @@ from pydantic_settings import (
 )
 
 from tasks.resources import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:  # imported where used: it brings DuckDB
+    from tasks.lake.storage import S3Credentials
 
 SourceKind = Literal["folder", "files", "csv", "jsonl", "html", "feed", "http"]
 
@@ -124,4 +127,20 @@ def restore_secrets(catalog: str | None, publish_url: str | None) -> tuple[str |
     return (
         restore_password(catalog, settings.catalog),
         restore_password(publish_url, settings.publish_postgres_url),
+    )
+
+
+def s3_credentials() -> S3Credentials:
+    """Return the object store's keys, endpoint and region from the standard AWS variables.
+
+    Read by the process that opens the lake, at the point of use: they never travel as flow
+    parameters and are never part of the settings that get shown.
+    """
+    from tasks.lake.storage import S3Credentials
+
+    return S3Credentials(
+        key_id=os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        secret=os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
     )

@@ -14,11 +14,13 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.settings import s3_credentials
 from tasks import lake
 from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
 from tasks.documents.dedupe import DedupIndex
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.pool import ExtractionPool, Extractor, PendingExtraction
+from tasks.lake.storage import StorageError
 from tasks.quality.offline_docs import make_offline
 from tasks.quality.validate import Validator, load_suites, validate_batch
 from tasks.records import RawRecord
@@ -43,8 +45,8 @@ class LakeOpenError(RuntimeError):
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def open_lake(location: lake.LakeLocation) -> duckdb.DuckDBPyConnection:
     try:
-        return lake.connect(location)
-    except duckdb.Error as error:  # DuckDB's message may quote the catalog DSN
+        return lake.connect(location, credentials=s3_credentials())
+    except (duckdb.Error, StorageError) as error:  # DuckDB's message may quote the catalog DSN
         raise LakeOpenError(redact(str(error))) from None
 
 

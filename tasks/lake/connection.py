@@ -20,6 +20,7 @@ from tasks.lake.search_index import (
     register_reader_macros,
 )
 from tasks.lake.sql import literal
+from tasks.lake.storage import S3Credentials, is_remote, open_object_store
 from tasks.lake.views import load_views, register_reader_views
 from tasks.lake.writes import backfill_lsh_bands, refresh_pending_summaries
 from tasks.schema import ALL_TABLES, create_table_sql, duckdb_type
@@ -67,26 +68,33 @@ class LakeLocation:
         return f"attach {literal('ducklake:' + self.catalog)} as {ALIAS} ({options})"
 
 
-def extensions_for(catalog: str) -> tuple[str, ...]:
-    """Return the DuckDB extensions a lake with this catalog needs."""
-    return (*EXTENSIONS, "postgres_scanner") if catalog.startswith("postgres:") else EXTENSIONS
+def extensions_for(catalog: str, data_path: str | None = None) -> tuple[str, ...]:
+    """Return the DuckDB extensions a lake with this catalog (and data path) needs."""
+    names = (*EXTENSIONS, "postgres_scanner") if catalog.startswith("postgres:") else EXTENSIONS
+    return (*names, "httpfs") if is_remote(data_path) else names
 
 
-def connect(location: LakeLocation, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    location: LakeLocation, read_only: bool = False, credentials: S3Credentials | None = None
+) -> duckdb.DuckDBPyConnection:
     """Return a DuckDB connection with the lake attached and in use.
 
     read_only: the lake is attached READ_ONLY and the connection is locked down (`lock_down`):
     it reads the lake and nothing else, so it is safe for SQL a person types (`newslake sql`,
     through `run_query`). A caller that needs more (an extension, another database) opens a
     connection of its own beside it, as `publish` does.
+    credentials: the keys for a data path in object storage (`s3://`), held in a DuckDB secret.
     """
     if not read_only and location.catalog.startswith("sqlite:"):
         Path(location.catalog.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
-        Path(location.data_path).mkdir(parents=True, exist_ok=True)
+        if not is_remote(location.data_path):
+            Path(location.data_path).mkdir(parents=True, exist_ok=True)
     con = _read_only_database() if read_only else duckdb.connect(config=_config())
     try:
         for name in extensions_for(location.catalog):
             duckdb_extensions.import_extension(name, con=con)
+        if is_remote(location.data_path):
+            open_object_store(con, location.data_path, credentials)
         con.execute("set TimeZone = 'UTC'")
         con.execute(location.attach_sql(read_only))
         con.execute(f"use {ALIAS}")
@@ -263,6 +271,10 @@ READING_TABLE_FUNCTIONS = frozenset(
 )
 
 
+# DuckDB redacts a secret's key but shows its key id, scope and endpoint: a query sees none of it
+SECRET_FUNCTIONS = frozenset({"duckdb_secrets", "which_secret"})
+
+
 def run_query(con: duckdb.DuckDBPyConnection, text: str) -> duckdb.DuckDBPyConnection:
     """Run one select a person typed and return its result; raise QueryRefused for anything else.
 
@@ -279,7 +291,8 @@ def run_query(con: duckdb.DuckDBPyConnection, text: str) -> duckdb.DuckDBPyConne
     refused = sorted(
         name
         for name in called_functions(con, text) & table_functions(con)
-        if name not in READING_TABLE_FUNCTIONS and not name.startswith("duckdb_")
+        if name in SECRET_FUNCTIONS
+        or (name not in READING_TABLE_FUNCTIONS and not name.startswith("duckdb_"))
     )
     if refused:
         raise QueryRefused(
