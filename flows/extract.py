@@ -19,13 +19,14 @@ from tasks.schema import EXTRACTED_TABLES
 def extract_stored(con: Any, pool: Extractor, batch_size: int, only_missing: bool) -> int:
     """Re-extract stored articles batch by batch, one batch ahead of its replace; return them."""
     articles, pending = 0, None
+    knowledge = steps.read_entity_knowledge(con)  # what the lake knew before this re-extraction
     for batch in lake.article_batches(con, batch_size, pool.language(), only_missing=only_missing):
         submitted = steps.submit_extraction(pool, batch)  # the workers start on this one ...
         if pending is not None:  # ... while the one before is replaced
-            steps.replace_extraction(con, *steps.collect_stored(pending))
+            steps.replace_extraction(con, *steps.collect_stored(pending, knowledge))
         pending, articles = submitted, articles + batch.num_rows
     if pending is not None:
-        steps.replace_extraction(con, *steps.collect_stored(pending))
+        steps.replace_extraction(con, *steps.collect_stored(pending, knowledge))
     return articles
 
 

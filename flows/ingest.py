@@ -45,6 +45,7 @@ class RunState:
     suites: tuple[str, str] | None = None
     extractor: Any = None
     validator: Any = None
+    knowledge: Any = None  # the lake's entity snapshot for the lake-level entity rules
 
     def load_models(self) -> None:
         """Start the extraction workers and load the suites on the first batch that needs them
@@ -103,7 +104,7 @@ def finish_batch(con: Any, name: str, batch: InFlight, run: RunState, tally: Run
     result = batch.result
     if batch.extraction is not None:
         with tally.timed("extract"):  # the time spent waiting for the workers
-            result = steps.collect_extraction(batch.extraction, result)
+            result = steps.collect_extraction(batch.extraction, result, run.knowledge)
     if run.validator is not None:
         with tally.timed("validate"):
             result = steps.validate(
@@ -234,6 +235,7 @@ def ingest(
             dask_workers=dask_workers,
             spacy_model=spacy_model if extract else None,
             suites=(expectations_dir, str(docs)) if validate_batches else None,
+            knowledge=steps.read_entity_knowledge(con) if extract else None,
         )
         run_id = run.context.run_id
         try:

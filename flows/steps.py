@@ -19,7 +19,9 @@ from tasks import lake
 from tasks.documents.batch import BatchResult, ParsedBatch, dedupe_batch, parse_batch, with_tables
 from tasks.documents.dedupe import DedupIndex
 from tasks.documents.normalise import NormaliseContext
+from tasks.extraction.lake_rules import EntityKnowledge, apply_knowledge
 from tasks.extraction.pool import ExtractionPool, Extractor, PendingExtraction
+from tasks.lake.knowledge import read_knowledge
 from tasks.lake.storage import StorageError
 from tasks.quality.offline_docs import make_offline
 from tasks.quality.validate import Validator, load_suites, validate_batch
@@ -104,9 +106,18 @@ def submit_extraction(pool: Extractor, articles: pa.Table) -> PendingExtraction:
 
 
 @task(cache_policy=NO_CACHE)
-def collect_extraction(pending: PendingExtraction, result: BatchResult) -> BatchResult:
+def collect_extraction(
+    pending: PendingExtraction, result: BatchResult, knowledge: EntityKnowledge | None = None
+) -> BatchResult:
     children, articles = pending.result()
+    children["mentions"] = apply_knowledge(children["mentions"], knowledge)
     return with_tables(result, children | {"articles": articles})
+
+
+@task(cache_policy=NO_CACHE)
+def read_entity_knowledge(con: duckdb.DuckDBPyConnection) -> EntityKnowledge:
+    """Return the lake's entity snapshot, read once per run so rows do not depend on batching."""
+    return read_knowledge(con)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
@@ -149,8 +160,11 @@ def publish_marts(con: duckdb.DuckDBPyConnection, target: PublishTarget) -> dict
 
 
 @task(cache_policy=NO_CACHE)
-def collect_stored(pending: PendingExtraction) -> tuple[dict, pa.Table]:
+def collect_stored(
+    pending: PendingExtraction, knowledge: EntityKnowledge | None = None
+) -> tuple[dict, pa.Table]:
     children, updated = pending.result()
+    children["mentions"] = apply_knowledge(children["mentions"], knowledge)
     return children, updated.select(["article_id", "tone", "focus_country"])
 
 

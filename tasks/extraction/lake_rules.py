@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from tasks.extraction.entity_rules import fits_acronym, looks_like_acronym
-from tasks.extraction.mentions import entity_id, surname_key
+from tasks.extraction.names import entity_id, surname_key
 
 # a mention's words act as a ruler once seen in this many articles ...
 RULER_MIN_ARTICLES = 5
@@ -114,10 +114,10 @@ def apply_to_row(row: dict[str, Any], knowledge: EntityKnowledge) -> dict[str, A
     long_form = knowledge.acronyms.get(name.replace(".", ""))
     if long_form and long_form[0] != name:
         name, label = long_form
-    elif label == "PERSON" and " " not in name:
+    elif _may_be_surname(name, label, ruled):
         full = knowledge.surnames.get(surname_key(name), ())
         if len(full) == 1:  # several full names: ambiguous, left as the article wrote it
-            name = full[0]
+            name, label = full[0], "PERSON"
     if (name, label) == (row["canonical_name"], row["label"]):
         return row
     source = "lake" if name != row["canonical_name"] else "none"
@@ -127,6 +127,14 @@ def apply_to_row(row: dict[str, Any], knowledge: EntityKnowledge) -> dict[str, A
         "entity_id": entity_id(label, name),
         "canonical_source": source,
     }
+
+
+def _may_be_surname(name: str, label: str, ruled: tuple[str, str] | None) -> bool:
+    """Return whether a mention may be a bare surname: one capitalised word, labelled a person,
+    or an organisation (the model's usual mistake for "Shank said") the ruler has no word on."""
+    if " " in name or not name[:1].isupper():
+        return False
+    return label == "PERSON" or (label == "ORG" and ruled is None)
 
 
 def apply_knowledge(mentions: pa.Table, knowledge: EntityKnowledge | None) -> pa.Table:

@@ -16,8 +16,8 @@ from tasks.extraction.entity_rules import (
     table_label,
     trim_span,
 )
+from tasks.extraction.names import entity_id, surname_key
 from tasks.extraction.sentences import sentence_index, sentence_starts
-from tasks.ids import stable_id
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -50,7 +50,6 @@ TITLES = frozenset(
 )
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
-_NAME_PARTICLE = re.compile(r"^(?:al|el|bin|ibn|van|von|de|da|di|du|le|la)[-‐]", re.I)
 
 
 def strip_name(text: str, label: str) -> str:
@@ -61,16 +60,6 @@ def strip_name(text: str, label: str) -> str:
         while len(words) > 1 and words[0].lower() in TITLES:
             words = words[1:]
     return " ".join(words)
-
-
-def surname_key(word: str) -> str:
-    """Return a word's comparable core: 'al-Assad' -> 'assad'."""
-    return _NAME_PARTICLE.sub("", word).casefold()
-
-
-def entity_id(label: str, name: str) -> str:
-    """Return the lake-wide id of an entity: its label and case-blind canonical name."""
-    return stable_id(label, " ".join(name.casefold().split()), size=24)
 
 
 def _full_name_for(name: str, people: list[str]) -> str | None:
