@@ -50,6 +50,9 @@ class ParsedDoc:
     published_at: datetime | None = None
     published_at_source: str = "none"
     published_at_precision: str | None = None
+    # the UTC offset the source wrote with the time; None when it gave none (then the
+    # local calendar date is taken to be the UTC one)
+    published_utc_offset_minutes: int | None = None
     section: str | None = None
     language: str | None = None
     encoding: str | None = None

@@ -41,6 +41,9 @@ ARTICLES = pa.schema(
         ("published_at", UTC_TS),
         ("published_at_source", pa.string()),
         ("published_at_precision", pa.string()),
+        # the calendar date and UTC offset the publication printed (offset null: none given)
+        ("published_local_date", pa.date32()),
+        ("published_utc_offset_minutes", pa.int32()),
         ("language", pa.string()),
         ("word_count", pa.int32()),
         ("content_hash", pa.string()),

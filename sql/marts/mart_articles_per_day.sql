@@ -1,3 +1,5 @@
+-- Articles per publication day: the day the outlet printed (stg_articles.published_date, its
+-- local calendar date), not the UTC date of published_at.
 select
     published_date,
     source,

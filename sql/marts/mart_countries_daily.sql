@@ -2,6 +2,7 @@
 -- articles whose focus country it is. The places table has no coordinates for a country, so a
 -- country's point is that of its city mentioned most often in the lake (ties by name): it lands on
 -- the country and needs no reference data; a country with no city mentioned has no point.
+-- Days are publication days as printed: stg_articles.published_date, the local calendar date.
 with
 
 country_points as (

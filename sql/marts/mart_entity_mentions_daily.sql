@@ -1,4 +1,5 @@
 -- Mentions of each named entity per day and source, with the articles that name it.
+-- Days are publication days as printed: stg_articles.published_date, the local calendar date.
 select
     entity_days.published_date,
     entity_days.source,

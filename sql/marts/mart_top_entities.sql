@@ -3,6 +3,7 @@
 -- before and the change. Places: GPE (countries, cities, states) and LOC (regions, seas,
 -- mountains) rank together under the label PLACE, since spaCy assigns the two inconsistently to
 -- the same names; each keeps its own entity_id. NORP (nationalities, parties) is left out.
+-- Days are publication days as printed: stg_articles.published_date, the local calendar date.
 with
 
 latest as (

@@ -12,7 +12,11 @@ select
     published_at,
     published_at_source,
     published_at_precision,
-    cast(published_at as date) as published_date,
+    -- the publication's own calendar date (its printed day, whatever its UTC offset); rows
+    -- without it (no offset given, or written before the column existed) use the UTC date
+    coalesce(published_local_date, cast(published_at as date)) as published_date,
+    published_local_date,
+    published_utc_offset_minutes,
     language,
     word_count,
     content_hash,

@@ -1,6 +1,7 @@
 -- Pairs of people, organisations and places (PERSON, ORG, GPE, LOC) named in the same article:
 -- articles naming both, first and last published date. Additive: a commit merges the pairs of
 -- its `scope_articles` into the table (weights add up, dates widen).
+-- Days are publication days as printed: stg_articles.published_date, the local calendar date.
 with
 
 article_entities as (

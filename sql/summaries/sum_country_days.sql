@@ -1,5 +1,6 @@
 -- Per day and country: place mentions, articles naming the country and articles whose focus
 -- country it is. Additive: a commit merges the rows of its `scope_articles` into the table by key.
+-- Days are publication days as printed: stg_articles.published_date, the local calendar date.
 with
 
 country_mentions as (

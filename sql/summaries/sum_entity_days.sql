@@ -1,5 +1,6 @@
 -- Per day, source and named entity: mentions, the articles naming it and the sum and count of
 -- their tones. Additive: a commit merges the rows of its `scope_articles` into the table by key.
+-- Days are publication days as printed: stg_articles.published_date, the local calendar date.
 with
 
 article_entities as (

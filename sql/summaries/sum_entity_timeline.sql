@@ -1,6 +1,7 @@
 -- Per named entity and day: mentions, articles, mean tone of those articles and the (up to) three
 -- people, organisations or places named with it in most of that day's articles (ties by name; the
 -- names are those of the last refresh of the day). Refreshed by day over `scope_articles`.
+-- Days are publication days as printed: stg_articles.published_date, the local calendar date.
 with
 
 article_entities as (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -148,6 +148,19 @@ def resolve_published(
     return doc.published_at.astimezone(UTC), doc.published_at_source, doc.published_at_precision
 
 
+def local_calendar(
+    published_at: datetime | None, offset_minutes: int | None
+) -> tuple[date | None, int | None]:
+    """Return the publication's local calendar date and the UTC offset it was read with.
+
+    Without an offset the local date is the UTC date (and the offset stays None)."""
+    if published_at is None:
+        return None, None
+    if offset_minutes is None:
+        return published_at.astimezone(UTC).date(), None
+    return (published_at.astimezone(UTC) + timedelta(minutes=offset_minutes)).date(), offset_minutes
+
+
 def normalise_doc(doc: ParsedDoc, context: NormaliseContext) -> dict[str, Any] | Rejection:
     """Return the `articles` row for a parsed document, or a Rejection saying why not."""
     doc = clean_doc(doc)
@@ -164,6 +177,7 @@ def normalise_doc(doc: ParsedDoc, context: NormaliseContext) -> dict[str, Any] |
     if doc.encoding:
         extra.setdefault("encoding", doc.encoding)
     published_at, published_source, precision = resolve_published(doc, dateline)
+    local_date, offset = local_calendar(published_at, doc.published_utc_offset_minutes)
     return {
         "article_id": make_article_id(doc.url, source, title, body),
         "raw_id": doc.raw.raw_id,
@@ -180,6 +194,8 @@ def normalise_doc(doc: ParsedDoc, context: NormaliseContext) -> dict[str, Any] |
         "published_at": published_at,
         "published_at_source": published_source,
         "published_at_precision": precision,
+        "published_local_date": local_date,
+        "published_utc_offset_minutes": offset,
         "language": detect_language(body, doc.language),
         "word_count": count_words(body),
         "content_hash": content_hash(body),

@@ -44,6 +44,21 @@ def parse_date_value(value: Any, languages: list[str] | None = None) -> tuple[da
     return as_utc(stamp), precision
 
 
+def utc_offset_minutes(value: Any, at: datetime | None = None) -> int | None:
+    """Return the UTC offset, in minutes, a date string wrote with its time, or None.
+
+    at: the UTC instant the caller read from the value (or another reading of it); the offset
+    counts only when the string names that same instant."""
+    found = read_date_value(value) if isinstance(value, str) else None
+    if found is None or found[1] != "second" or found[0].utcoffset() is None:
+        return None
+    stamp = found[0]
+    if at is not None and stamp.astimezone(UTC) != as_utc(at):
+        return None
+    offset = stamp.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
 def read_date_value(value: Any, languages: list[str] | None = None) -> tuple[datetime, str] | None:
     """Return (datetime as written, in its own zone or naive, precision) for a date, or None."""
     if isinstance(value, bool) or value is None:

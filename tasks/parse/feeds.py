@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tasks.parse.dates import parse_date_value
+from tasks.parse.dates import parse_date_value, utc_offset_minutes
 from tasks.parse.fields import cell_text, language_code
 from tasks.parse.markup import html_to_text
 from tasks.records import ParsedDoc, RawRecord, Rejection
@@ -18,12 +18,17 @@ _MARKUP_LEFT = re.compile(r"</?(?:p|div|br|a|img|span|strong|em)\b[^>]*>", re.IG
 _DATE_KEYS = ("published_parsed", "updated_parsed", "published", "updated")
 
 
-def _feed_date(item: Mapping[str, Any], languages: list[str] | None) -> datetime | None:
+def _feed_date(
+    item: Mapping[str, Any], languages: list[str] | None
+) -> tuple[datetime | None, int | None]:
+    """Return an item's UTC time and the offset its feed wrote it with (None if none)."""
     for key in _DATE_KEYS:
         found = parse_date_value(item.get(key), languages)
         if found is not None:
-            return found[0]
-    return None
+            # the parsed readings are UTC: the offset is in the date as the feed wrote it
+            written = item.get(key.removesuffix("_parsed"))
+            return found[0], utc_offset_minutes(written, found[0])
+    return None, None
 
 
 def _item_text(item: Mapping[str, Any]) -> str:
@@ -62,7 +67,7 @@ def parse_feed_item(rec: RawRecord) -> ParsedDoc | Rejection:
         text = title
     feed: dict[str, Any] = item["feed"] if isinstance(item.get("feed"), dict) else {}
     language = language_code(cell_text(feed.get("language")))
-    published = _feed_date(item, [language] if language else None)
+    published, offset = _feed_date(item, [language] if language else None)
     return ParsedDoc(
         raw=rec,
         text=text,
@@ -72,6 +77,7 @@ def parse_feed_item(rec: RawRecord) -> ParsedDoc | Rejection:
         published_at=published,
         published_at_source="feed" if published else "none",
         published_at_precision="second" if published else None,
+        published_utc_offset_minutes=offset,
         language=language,
         encoding=cell_text(rec.meta.get("encoding")),
         extra=_item_extra(item, feed),

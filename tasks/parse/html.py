@@ -1,20 +1,19 @@
-"""HTML pages: trafilatura's article text and metadata, one htmldate pass for the date."""
+"""HTML pages: trafilatura's article text and metadata; the date from one pass over the page."""
 
 from __future__ import annotations
 
 import re
 import warnings
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import htmldate
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from tasks.parse.dates import as_utc, parse_date_value, read_date_value
 from tasks.parse.fields import language_code
+from tasks.parse.page_dates import page_date
 from tasks.records import ParsedDoc, RawRecord, Rejection
 from tasks.sources.decode import DecodeError, decode_text
 
@@ -22,21 +21,12 @@ MIN_PAGE_TEXT = 150
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.IGNORECASE)
-_TIME_NAMES = r"(?:article:published_time|datePublished|pubdate|publishdate|dc\.date\.issued)"
-_META_TIME = re.compile(
-    rf"""<meta[^>]*?(?:property|name|itemprop)\s*=\s*["']{_TIME_NAMES}["'][^>]*?"""
-    r"""content\s*=\s*["']([^"']+)["']"""
-    rf"""|<meta[^>]*?content\s*=\s*["']([^"']+)["'][^>]*?"""
-    rf"""(?:property|name|itemprop)\s*=\s*["']{_TIME_NAMES}["']"""
-    r"""|"datePublished"\s*:\s*"([^"]+)\"""",
-    re.IGNORECASE,
-)
-_TIME_OF_DAY = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|[^\d]|$)")
 _MANY_BREAKS = re.compile(r"\n+")
+# htmldate's settings for trafilatura's one date pass: extensive search on (its default), the
+# URL consulted only when the markup holds no date, nothing later than the fetch day
 _HTMLDATE_OPTIONS: dict[str, Any] = {
     "original_date": True,
-    "extensive_search": False,
+    "extensive_search": True,
     "deferred_url_extractor": True,
 }
 
@@ -49,41 +39,6 @@ def _declared_charset(rec: RawRecord) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
-def _page_date(tree: HtmlElement, page: str, url: str | None) -> tuple[datetime, str, str] | None:
-    """Return (published_at, source, precision) from the page's markup, else from its URL."""
-    # trafilatura dates the page too, but with the URL in view, which would hide whether the
-    # markup itself holds a date ("html_meta") or only the URL does ("url")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        found = htmldate.find_date(tree, url="", **_HTMLDATE_OPTIONS)
-    day = parse_date_value(found)
-    if day is not None:
-        stamp = _time_of_day(page, day[0])
-        if stamp is not None:
-            return stamp, "html_meta", "second"
-        return day[0], "html_meta", "day"
-    in_url = _URL_DATE.search(url or "")
-    if in_url:
-        year, month, day_of_month = (int(g) for g in in_url.groups())
-        dated = parse_date_value(f"{year:04d}-{month:02d}-{day_of_month:02d}")
-        return (dated[0], "url", "day") if dated else None
-    return None
-
-
-def _time_of_day(page: str, day: datetime) -> datetime | None:
-    """Return the UTC time of a published-time meta tag on that day (in its own zone), or None."""
-    # kept beside htmldate: asked for a time (outputformat "%Y-%m-%dT%H:%M:%S%z") it returns
-    # midnight on 7 of the 40 corpus pages whose meta tags carry one (bloomberg, pewresearch, ...)
-    for match in _META_TIME.finditer(page[:200_000]):
-        value = next(g for g in match.groups() if g).strip()
-        if not _TIME_OF_DAY.match(value):
-            continue
-        found = read_date_value(value)
-        if found is not None and found[1] == "second" and found[0].date() == day.date():
-            return as_utc(found[0])
-    return None
-
-
 def _drop_title_line(text: str, title: str | None) -> str:
     """Return extracted text without a leading headline line, one blank line between paragraphs."""
     first, _, rest = text.partition("\n")
@@ -92,8 +47,19 @@ def _drop_title_line(text: str, title: str | None) -> str:
     return _MANY_BREAKS.sub("\n\n", text)
 
 
-def _extract(tree: HtmlElement, url: str | None) -> Document | None:
-    """Return trafilatura's article and metadata for a parsed page (it works on a copy)."""
+def date_options(fetched_at: datetime | None) -> dict[str, Any]:
+    """Return htmldate's settings for a page fetched at that time."""
+    if fetched_at is None:
+        return dict(_HTMLDATE_OPTIONS)
+    # a page's day may run ahead of UTC (zones east of it): the bound is the next day
+    latest = fetched_at.astimezone(UTC) + timedelta(days=1)
+    return {**_HTMLDATE_OPTIONS, "max_date": latest.strftime("%Y-%m-%d")}
+
+
+def extract_page(
+    tree: HtmlElement, url: str | None, fetched_at: datetime | None
+) -> Document | None:
+    """Return trafilatura's article and metadata (with htmldate's day) for a parsed page."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         doc = trafilatura.bare_extraction(
@@ -101,7 +67,7 @@ def _extract(tree: HtmlElement, url: str | None) -> Document | None:
             url=url,
             with_metadata=True,
             include_comments=False,
-            date_extraction_params=_HTMLDATE_OPTIONS,
+            date_extraction_params=date_options(fetched_at),
         )
     return doc if isinstance(doc, Document) else None
 
@@ -127,7 +93,7 @@ def parse_html(rec: RawRecord) -> ParsedDoc | Rejection:
         return Rejection(rec, "empty page")
     meta_url = rec.meta.get("url") if isinstance(rec.meta.get("url"), str) else None
     tree = load_html(page)
-    doc = _extract(tree, meta_url) if tree is not None else None
+    doc = extract_page(tree, meta_url, rec.fetched_at) if tree is not None else None
     text = (doc.text or "").strip() if doc is not None else ""
     if doc is None or tree is None or not text:
         return Rejection(rec, "no article text found")
@@ -136,7 +102,7 @@ def parse_html(rec: RawRecord) -> ParsedDoc | Rejection:
     if len(text) < MIN_PAGE_TEXT:  # "JavaScript is disabled", "Forbidden", cookie walls
         return Rejection(rec, f"no article text found ({len(text)} characters extracted)")
     url = doc.url or meta_url
-    dated = _page_date(tree, page, url)
+    dated = page_date(tree, doc.date, url, rec.fetched_at)
     lang = doc.language or (m.group(1) if (m := _HTML_LANG.search(page[:20_000])) else None)
     return ParsedDoc(
         raw=rec,
@@ -144,9 +110,10 @@ def parse_html(rec: RawRecord) -> ParsedDoc | Rejection:
         title=title,
         url=url,
         author=(doc.author or "").strip() or None,
-        published_at=dated[0] if dated else None,
-        published_at_source=dated[1] if dated else "none",
-        published_at_precision=dated[2] if dated else None,
+        published_at=dated.published_at if dated else None,
+        published_at_source=dated.source if dated else "none",
+        published_at_precision=dated.precision if dated else None,
+        published_utc_offset_minutes=dated.utc_offset_minutes if dated else None,
         language=language_code(lang),
         encoding=encoding,
         extra=_page_extra(doc),

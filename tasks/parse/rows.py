@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tasks.parse.dates import parse_date_value
+from tasks.parse.dates import parse_date_value, utc_offset_minutes
 from tasks.parse.fields import cell_text, language_code
 from tasks.records import CSV_ROW, ParsedDoc, RawRecord, Rejection
 from tasks.sources.decode import DecodeError, decode_text
@@ -68,6 +68,7 @@ def parse_row(rec: RawRecord) -> ParsedDoc | Rejection:
         published_at=published,
         published_at_source=("csv" if is_csv else "jsonl") if published else "none",
         published_at_precision=precision,
+        published_utc_offset_minutes=utc_offset_minutes(values.get("published_at"), published),
         section=cell_text(values.get("section")),
         language=language_code(cell_text(values.get("language"))),
         encoding=str(rec.meta.get("encoding") or encoding) if is_csv else encoding,

@@ -215,7 +215,7 @@ def entity_trends_chart(data: pd.DataFrame) -> Figure:
     else:
         unit = bucketed_lines(ax, data, "name")
         ax.set_title(f"Articles per {unit} mentioning the top {TOP_PEOPLE} people")
-        ax.set_xlabel("published date (UTC)")
+        ax.set_xlabel("published date (as printed)")
         ax.set_ylabel("articles")
     fig.tight_layout()
     return fig
@@ -291,7 +291,7 @@ def source_volume_chart(data: pd.DataFrame) -> Figure:
     else:
         unit = bucketed_lines(ax, data, "source")
         ax.set_title(f"Articles per {unit} by source")
-        ax.set_xlabel("published date (UTC)")
+        ax.set_xlabel("published date (as printed)")
         ax.set_ylabel("articles")
     fig.tight_layout()
     return fig
