@@ -57,7 +57,7 @@ class DaskExtraction:
     fails the run here, with the worker's error.
     """
 
-    def __init__(self, model: str, address: str | None = None, workers: int | None = None):
+    def __init__(self, model: str, address: str | None = None, workers: int | None = None) -> None:
         self.model = model
         self._runner: DaskTaskRunner | None = task_runner(address, workers).__enter__()
         try:
