@@ -41,14 +41,15 @@ def labelled_articles(corpora: Path, documents: list[dict[str, Any]]) -> list[di
     if not corpora.is_dir():
         raise FileNotFoundError(f"no corpora folder at {corpora}")
     context = NormaliseContext(run_id="labels", ingested_at=datetime.now(UTC))
-    isot: list[dict[str, Any]] = []
+    isot: list[Any] = []
     articles = []
     for document in documents:
         if document["corpus"] == "isot-true-sample":
-            if not isot:
-                path = corpora / "isot-true-sample" / "true_sample.csv"
-                isot = parse_batch(list(CsvSource("isot", str(path)).read()), context).articles
-            article = isot[document["row"]]
+            if not isot:  # read every row (cheap), parse only the labelled ones
+                isot = list(
+                    CsvSource("isot", str(corpora / "isot-true-sample" / "true_sample.csv")).read()
+                )
+            article = parse_batch([isot[document["row"]]], context).articles[0]
         else:
             path = corpora / "bbc-news" / "bbc" / document["path"]
             article = parse_batch(list(TextFilesSource("bbc", str(path)).read()), context).articles[
