@@ -23,7 +23,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", r
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.IGNORECASE)
 _MANY_BREAKS = re.compile(r"\n+")
 # htmldate's settings for trafilatura's one date pass: extensive search on (its default), the
-# URL consulted only when the markup holds no date, nothing later than the fetch day
+# URL consulted only when the markup holds no date; `date_options` adds the latest day
 _HTMLDATE_OPTIONS: dict[str, Any] = {
     "original_date": True,
     "extensive_search": True,
