@@ -275,5 +275,5 @@ def test_writers_in_two_folders_take_turns_through_the_catalog(
     articles, raw, completed = (int(v) for v in rows.splitlines()[1].split(","))
     assert raw >= articles
     new = int(" ".join(ran.split()).split("Ingested ")[1].split(" new")[0])
-    assert articles == new > 20  # the folder's stories and the feed's, once
+    assert articles == new >= 20  # one run's: the feed's stories are the folder's wire.rss
     assert completed == 2
