@@ -112,7 +112,7 @@ def test_bad_rows_are_rejected_with_their_expectation_and_the_rest_commits(
             ("mentions", "expect_column_pair_values_a_to_be_greater_than_b(body_length, end_char)"),
             ("mentions", "expect_column_values_to_be_in_set(label)"),
             ("places", "expect_column_values_to_be_in_set(country_code)"),
-            ("quotes", "expect_column_values_to_be_in_set(article_id)"),
+            ("quotes", "expect_column_values_to_not_be_null(body_length)"),
             ("date_mentions", "expect_column_values_to_be_between(resolved_date)"),
             ("amounts", "expect_column_values_to_be_in_set(currency)"),
         ]
