@@ -118,6 +118,8 @@ QUOTES = pa.schema(
         ("cue", pa.string()),
         ("attribution_method", pa.string()),
         ("sentence_index", pa.int32()),
+        ("kind", pa.string()),
+        ("continues_quote_id", pa.string()),
     ]
 )
 

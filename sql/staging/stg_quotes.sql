@@ -11,5 +11,7 @@ select
     speaker_entity_id is not null as is_attributed,
     cue,
     attribution_method,
-    sentence_index
+    sentence_index,
+    kind,
+    continues_quote_id
 from quotes

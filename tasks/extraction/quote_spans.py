@@ -1,11 +1,18 @@
-"""Quote spans: where the double-quoted passages of a text open and close (marks only).
+"""Quote spans: where the quoted passages of a text open and close (marks only).
 
-Marks: curly and straight double quotes; single quotes never open a quote (apostrophes, nested
-quotes). Every quote is kept, scare quotes of one word included. A quote left open closes at the
-end of its paragraph (a blank line, a line break after a sentence, or two or more spaces after a
-sentence in text that lost its line breaks) or at the next opening mark, as wire copy reopens a
-quote continued into the next paragraph. A curly pair inside an open quote and followed by the
-outer closing mark is a nested quote.
+Double marks: curly and straight double quotes, guillemets (`« »`), German `„ “`, and the archive
+convention of two apostrophes (`''We will rebuild,''`, also opened with two backticks). They are
+read as curly marks at the same offsets, so one set of rules pairs them all. Every quote is kept,
+scare quotes of one word included. A quote left open closes at the end of its paragraph (a blank
+line, a line break after a sentence, or two or more spaces after a sentence in text that lost its
+line breaks) or at the next opening mark; when its last sentence is complete and only white space
+comes before that next opening mark, the next quote continues it (wire copy reopens a quote in
+each paragraph without closing it), and the two are one span. A curly pair inside an open quote
+and followed by the outer closing mark is a nested quote.
+
+Single marks (`'…'`, `‘…’`, `‹…›`) are headline-style phrases, found by strict rules only (an
+apostrophe in `don't`, `the '90s`, `rock 'n' roll` or `players'` never opens or closes one) and
+never inside a double-quoted span.
 """
 
 from __future__ import annotations
@@ -18,6 +25,16 @@ _MARKS = re.compile(r'[“”"]')
 _CURLY_MARKS = re.compile(r"[“”]")
 _SOFT_BREAK = re.compile(r"[.!?:…][ \t\u00a0]{2,}")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n|(?<=[.!?:…”\"])[ \t\u00a0]*\n")
+_ARCHIVE_MARK = re.compile(r"''|``")
+_GUILLEMETS = str.maketrans({"«": "“", "»": "”"})
+_LOW_QUOTE_CLOSE = re.compile(r"[“”\n]")
+_TERMINAL = ".!?…"
+# a single mark opens before a letter, after white space, an opening bracket or a dash
+_SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[—–]))(['‘‹])(?=[^\W\d_])")
+_SINGLE_CLOSE = {"'": "'", "‘": "’", "‹": "›"}
+# elisions that start with an apostrophe (`rock 'n' roll`, `'em`), never a phrase
+_ELISIONS = frozenset({"n", "em", "til", "cause", "tis", "twas", "bout", "round", "ere"})
+MAX_PHRASE_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,7 @@ class QuoteSpan:
     end: int
     outer_end: int
     is_closed: bool
+    is_single: bool = False
 
 
 def _paragraph_ends(text: str) -> list[int]:
@@ -73,7 +91,95 @@ def _opens_with_closing_mark(text: str, i: int) -> bool:
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
-    """Return the double-quoted passages of a text, in order."""
+    """Return the quoted passages of a text (double marks, then single-marked phrases), in order."""
+    doubles = _continued(text, _double_spans(as_curly(text)))
+    singles = [
+        span
+        for span in _single_spans(text)
+        if not any(d.open_mark <= span.open_mark < d.outer_end for d in doubles)
+    ]
+    return sorted(doubles + singles, key=lambda span: span.open_mark)
+
+
+def as_curly(text: str) -> str:
+    """Return the text with every double-mark convention written as curly marks, same offsets.
+
+    `''` and two backticks become a curly mark and a space; `« »` become `“ ”`; `„` opens and
+    the `“` that closes it becomes `”`.
+    """
+    chars = list(text.translate(_GUILLEMETS))
+    for match in _ARCHIVE_MARK.finditer(text):
+        i = match.start()
+        before = text[i - 1] if i else " "
+        after = text[i + 2] if i + 2 < len(text) else " "
+        if match.group() == "``" or (before.isspace() or before in "([—–") and not after.isspace():
+            chars[i : i + 2] = ["“", " "]
+        elif not before.isspace() and not after.isalnum():
+            chars[i : i + 2] = ["”", " "]
+    for i, ch in enumerate(text):
+        if ch == "„":
+            chars[i] = "“"
+            close = _LOW_QUOTE_CLOSE.search(text, i + 1)
+            if close is not None and close.group() == "“":
+                chars[close.start()] = "”"
+    return "".join(chars)
+
+
+def _continued(text: str, spans: list[QuoteSpan]) -> list[QuoteSpan]:
+    """Return the spans with each open quote that the next one continues merged into one span."""
+    merged: list[QuoteSpan] = []
+    for span in spans:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and not previous.is_closed
+            and text[previous.end - 1] in _TERMINAL
+            and not text[previous.end : span.open_mark].strip()
+        ):
+            merged[-1] = QuoteSpan(
+                previous.open_mark, previous.start, span.end, span.outer_end, span.is_closed
+            )
+        else:
+            merged.append(span)
+    return merged
+
+
+def _single_spans(text: str) -> list[QuoteSpan]:
+    """Return the single-marked phrases of a text (`'super league'`, `‘Club in crisis’`)."""
+    spans = []
+    for match in _SINGLE_OPEN.finditer(text):
+        i = match.start(1)
+        close = _single_close(text, i, _SINGLE_CLOSE[match.group(1)])
+        if close is None:
+            continue
+        phrase = text[i + 1 : close]
+        if phrase.lower() in _ELISIONS or len(phrase.strip()) < 2:
+            continue
+        spans.append(QuoteSpan(i, i + 1, close, close + 1, True, is_single=True))
+    return spans
+
+
+def _single_close(text: str, i: int, mark: str) -> int | None:
+    """Return where the single mark opened at i closes in the same sentence, or None."""
+    limit = min(len(text), i + MAX_PHRASE_CHARS)
+    possessive = None
+    j = i + 1
+    while (j := text.find(mark, j, limit)) > 0:
+        before, after = text[j - 1], text[j + 1 : j + 3]
+        if "\n" in text[i:j] or before.isspace():
+            break
+        if not after[:1].isalnum():
+            # `players' union` may be a plural possessive: the phrase ends there only if no
+            # other mark ends it
+            if not (before == "s" and after[:1] == " " and after[1:2].isalpha()):
+                return j
+            possessive = j if possessive is None else possessive
+        j += 1
+    return possessive
+
+
+def _double_spans(text: str) -> list[QuoteSpan]:
+    """Return the double-quoted passages of a text written with curly or straight marks."""
     breaks = _paragraph_ends(text) + [len(text)]
     marks = [m.start() for m in _MARKS.finditer(text)]
     spans: list[QuoteSpan] = []

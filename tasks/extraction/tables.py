@@ -14,7 +14,7 @@ from tasks.extraction.batch_output import CHILD_SCHEMAS, with_fields
 from tasks.extraction.date_mentions import extract_dates
 from tasks.extraction.mentions import entity_id, extract_mentions
 from tasks.extraction.places import extract_places, resolve_place
-from tasks.extraction.quotes import extract_quotes
+from tasks.extraction.quotes import extract_quotes, link_quote_parts
 from tasks.extraction.sentences import sentence_starts
 from tasks.extraction.tone import score_tone
 from tasks.ids import stable_id
@@ -98,6 +98,7 @@ def doc_rows(doc: Doc, article: dict[str, Any]) -> tuple[dict[str, list[dict[str
         for index, row in enumerate(table_rows):
             row["article_id"] = article_id
             row[key] = row_id(article_id, table, index, row.get("start_char"), row.get("text"))
+    link_quote_parts(quotes)
     fields = {"tone": score_tone([sent.text for sent in doc.sents]), "focus_country": focus}
     return rows, fields
 

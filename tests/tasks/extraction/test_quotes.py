@@ -21,6 +21,8 @@ ROW_KEYS = {
     "cue",
     "attribution_method",
     "sentence_index",
+    "kind",
+    "continues_index",
 }
 CURLY_PASSAGE = re.compile(r"“([^“”]*)”")
 
@@ -70,9 +72,14 @@ def test_scare_quotes_of_one_word_are_kept() -> None:
     assert spans_of("The so-called “roadmap” stayed secret.") == [("roadmap", True)]
 
 
-def test_an_open_quote_closes_at_the_paragraph_end_and_the_next_one_continues() -> None:
+def test_a_quote_reopened_in_the_next_paragraph_is_one_span() -> None:
     text = "He spoke.\n\n“We have the text.\n\n“We will answer soon,” he added."
-    assert spans_of(text) == [("We have the text.", False), ("We will answer soon,", True)]
+    assert spans_of(text) == [("We have the text.\n\n“We will answer soon,", True)]
+
+
+def test_an_open_quote_cut_mid_sentence_is_not_continued() -> None:
+    text = "He spoke.\n\n“We have the\n\n“We will answer soon,” he added."
+    assert spans_of(text) == [("We have the", False), ("We will answer soon,", True)]
 
 
 def test_an_open_quote_closes_at_a_lost_paragraph_break() -> None:
