@@ -77,14 +77,13 @@ class SearchResult:
 
 def require_index(con: duckdb.DuckDBPyConnection) -> None:
     """Raise SearchUnavailable when the connection's lake has no `article_terms` table."""
-    row = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and table_name = 'article_terms'"
-    ).fetchone()
-    if not row or not row[0]:
+    try:
+        # a lookup in the lake's catalog; duckdb_tables() would list every database (~0.4 s)
+        con.execute("select 1 from article_terms limit 0").fetchall()
+    except duckdb.CatalogException as error:
         raise SearchUnavailable(
             "this lake has no search index yet: the next `newslake run` (any writer) builds it"
-        )
+        ) from error
 
 
 def matching_ids_sql(query: str | Node, filters: Filters) -> tuple[str, list[Any]]:
