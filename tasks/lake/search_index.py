@@ -114,19 +114,26 @@ def tokens(text: str) -> list[str]:
     return [word for _, _, word in token_spans(text)]
 
 
-def index_articles(con: duckdb.DuckDBPyConnection, article_ids: pa.Table) -> int:
-    """Add the index rows of these (newly inserted) articles; return the rows added.
+def index_articles(
+    con: duckdb.DuckDBPyConnection, articles: pa.Table | None, article_ids: pa.Table
+) -> int:
+    """Add the index rows of the batch's articles whose ids are in `article_ids` (the new ones);
+    return the rows added.
 
-    Runs inside the caller's transaction, so the rows commit with the articles."""
-    if article_ids.num_rows == 0:
+    Reads the words from the batch, not the lake (which would scan every body), and runs inside
+    the caller's transaction, so the rows commit with the articles."""
+    if articles is None or article_ids.num_rows == 0:
         return 0
+    con.register("search_batch", articles.select(["article_id", "title", "body"]))
     con.register("search_new_ids", article_ids.select(["article_id"]))
     try:
+        select = _TERMS_SELECT.replace("from articles", "from search_batch", 1)
         row = con.execute(
-            "insert into article_terms by name " + _TERMS_SELECT.replace("{ids}", "search_new_ids")
+            "insert into article_terms by name " + select.replace("{ids}", "search_new_ids")
         ).fetchone()
     finally:
         con.unregister("search_new_ids")
+        con.unregister("search_batch")
     return int(row[0]) if row else 0
 
 

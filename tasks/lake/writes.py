@@ -81,7 +81,7 @@ def commit_batch(
     with transaction(con):
         new_ids = new_article_ids(con, tables.get("articles"))
         added = insert_tables(con, tables)
-        index_articles(con, new_ids)
+        index_articles(con, tables.get("articles"), new_ids)
         insert_state(con, state)
         refresh_entities(con, tables.get("mentions"))
         summaries.refresh_summaries(con, new_ids, defer_over=summaries.REFRESH_NOW_ARTICLES)
