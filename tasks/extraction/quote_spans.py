@@ -35,6 +35,10 @@ _SINGLE_CLOSE = {"'": "'", "‘": "’", "‹": "›"}
 # elisions that start with an apostrophe (`rock 'n' roll`, `'em`), never a phrase
 _ELISIONS = frozenset({"n", "em", "til", "cause", "tis", "twas", "bout", "round", "ere"})
 MAX_PHRASE_CHARS = 80
+# an open quote holding its own attribution lost its closing mark: the next quote is a new one
+_ATTRIBUTION_INSIDE = re.compile(
+    r",\s+(?:\w+\s+){0,3}?(?:said|says|told|added|asked)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ def _continued(text: str, spans: list[QuoteSpan]) -> list[QuoteSpan]:
             and not previous.is_closed
             and text[previous.end - 1] in _TERMINAL
             and not text[previous.end : span.open_mark].strip()
+            and not _ATTRIBUTION_INSIDE.search(text, previous.start, previous.end)
         ):
             merged[-1] = QuoteSpan(
                 previous.open_mark, previous.start, span.end, span.outer_end, span.is_closed

@@ -19,8 +19,8 @@ from tasks.quality.quote_labels import (
 LABELS = Path(__file__).resolve().parents[2] / "fixtures" / "labels" / "quotes.json"
 # measured on the labelled set after the quote conventions landed (bench/quality_quotes.py);
 # a change that loses quotes or speakers fails here
-RECALL_FLOOR = 0.95
-SPEAKER_FLOOR = 0.85
+RECALL_FLOOR = 0.9
+SPEAKER_FLOOR = 0.88
 
 
 @pytest.mark.unit
@@ -34,7 +34,7 @@ def test_labels_load_and_invented_spans_fit_their_bodies() -> None:
         body = invented[story.ref]
         assert body_sha1(body) == story.body_sha1
         for quote in story.quotes:
-            assert body[quote.start - 1] in "\"“'«„‹‘`" and quote.end <= len(body)
+            assert body[: quote.start].rstrip()[-1] in "\"“'«„‹‘`" and quote.end <= len(body)
             assert body[quote.start : quote.end] == body[quote.start : quote.end].strip()
 
 
