@@ -18,6 +18,7 @@ def month_pattern(title: bool = False) -> str:
     names = sorted(MONTHS, key=len, reverse=True)
     return "|".join(name.title() for name in names) if title else "|".join(names)
 
+
 # Wire-service abbreviations of business stories ("Shr 12 cts vs 10 cts", "Net 5.3 mln dlrs",
 # "Avg shrs", "Revs", "4th qtr"): the model takes many of them for names; they never are one.
 WIRE_JARGON = frozenset(
