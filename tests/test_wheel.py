@@ -43,7 +43,7 @@ def run(
 def source_files(root: Path) -> set[str]:
     """Return the files the wheel must hold, as wheel paths: code, SQL, suites, extraction data."""
     wanted = set()
-    for pattern in ("flows/**/*.py", "tasks/**/*.py", "tasks/**/data/*.csv"):
+    for pattern in ("flows/**/*.py", "tasks/**/*.py", "tasks/**/data/*.csv", "tasks/**/*.js"):
         wanted |= {p.relative_to(root).as_posix() for p in root.glob(pattern)}
     for folder, pattern in (("sql", "**/*.sql"), ("expectations", "*.json")):
         for path in (root / folder).glob(pattern):
