@@ -102,15 +102,9 @@ def print_result(result: Any, output: OutputFormat) -> None:
 
 def _marked(text: str, marks: list[tuple[int, int]]) -> str:
     """Return a passage as rich markup, its marks in bold yellow."""
-    pieces = []
-    at = 0
-    for start, end in marks:
-        if start < at:
-            continue
-        pieces += [escape(text[at:start]), "[bold yellow]", escape(text[start:end]), "[/]"]
-        at = end
-    pieces.append(escape(text[at:]))
-    return "".join(pieces)
+    from tasks.serving.search import highlight
+
+    return highlight(text, marks, "[bold yellow]", "[/]", escape)
 
 
 def query_report(con: Any, query: str, out: Path) -> dict[str, Path]:

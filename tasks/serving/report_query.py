@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from tasks.serving.report_html import STYLE, cell_text, figure_png, shorten  # noqa: E402
-from tasks.serving.search import Filters, SearchResult, search  # noqa: E402
+from tasks.serving.search import Filters, SearchResult, highlight, search  # noqa: E402
 
 QUERY_STYLE = """
 mark { background: #ffe066; padding: 0 0.1em; }
@@ -78,15 +78,7 @@ def table_html(rows: list[dict[str, Any]], columns: list[str], empty: str = "non
 
 def marked_html(text: str, marks: list[tuple[int, int]]) -> str:
     """Return text escaped for HTML with its marks in <mark>."""
-    pieces = []
-    at = 0
-    for start, end in marks:
-        if start < at:
-            continue
-        pieces += [html.escape(text[at:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
-        at = end
-    pieces.append(html.escape(text[at:]))
-    return "".join(pieces)
+    return highlight(text, marks, "<mark>", "</mark>", html.escape)
 
 
 def samples_html(result: SearchResult) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -269,16 +270,23 @@ def passage(text: str, marks: list[tuple[int, int]]) -> tuple[str, list[tuple[in
     return window, [(s + shift, e + shift) for s, e in inside]
 
 
-def highlight(text: str, marks: list[tuple[int, int]], before: str, after: str) -> str:
-    """Return the text with each mark wrapped in `before` and `after`."""
+def highlight(
+    text: str,
+    marks: list[tuple[int, int]],
+    before: str,
+    after: str,
+    escape: Callable[[str], str] = str,
+) -> str:
+    """Return the text with each mark wrapped in `before` and `after`, the text itself passed
+    through `escape` (HTML or rich markup); a mark overlapping the one before is skipped."""
     pieces = []
     at = 0
     for start, end in marks:
         if start < at:
             continue
-        pieces.extend([text[at:start], before, text[start:end], after])
+        pieces.extend([escape(text[at:start]), before, escape(text[start:end]), after])
         at = end
-    pieces.append(text[at:])
+    pieces.append(escape(text[at:]))
     return "".join(pieces)
 
 
