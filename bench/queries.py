@@ -13,7 +13,7 @@ title and body (120-320 words drawn log-uniformly from 50,000), the index `artic
 built as a writer's backfill would, the index rows of a --batch-article commit are timed, and
 typical queries (words, phrases, prefixes, NOT, field filters) are timed warm, both
 as the matching ids and as the whole `search()` (attention, top lists, samples).
-Usage: python bench/queries.py [--articles N] [--runs N] [--batch N] [--search]
+Usage: python bench/queries.py [--articles N] [--runs N] [--batch N] [--search [--lake DIR]]
 """
 
 from __future__ import annotations
@@ -278,35 +278,52 @@ def median_search_ms(
     return statistics.median(times["ids"]), statistics.median(times["search"]), matches
 
 
+def build_search_bench_lake(location: lake.LakeLocation, args: argparse.Namespace) -> None:
+    """Build the search bench's lake at `location` and print what the build and a commit cost."""
+    con = lake.connect(location)
+    start = time.perf_counter()
+    index_s = build_search_lake(con, args.articles)
+    (rows,) = con.execute("select count(*) from article_terms").fetchone()
+    print(
+        f"built {args.articles:,} articles in {time.perf_counter() - start:.1f} s; "
+        f"index: {rows:,} rows in {index_s:.1f} s"
+    )
+    commit_s, index_s = time_index_commit(con, args.articles + 10_000, args.batch)
+    print(
+        f"a {args.batch}-article commit: its index rows {index_s:.2f} s, "
+        f"index rows and commit {commit_s:.2f} s"
+    )
+    con.close()
+
+
+def time_search_queries(location: lake.LakeLocation, articles: int, runs: int) -> None:
+    """Print the warm medians of the typical queries on the lake at `location`."""
+    reader = lake.connect(location, read_only=True)
+    target = SEARCH_TARGET_MS.get(articles, 300.0)
+    print(f"\n{'query':<26} {'matches':>9} {'ids ms':>8} {'search ms':>10} {'x target':>9}")
+    for query in SEARCH_QUERIES:
+        ids_ms, search_ms, matches = median_search_ms(reader, query, runs)
+        print(
+            f"{query:<26} {matches:>9,} {ids_ms:>8.1f} {search_ms:>10.1f} "
+            f"{search_ms / target:>9.2f}",
+            flush=True,
+        )
+    reader.close()
+
+
 def search_bench(args: argparse.Namespace) -> None:
-    """Print the search index's build and per-commit cost and warm query times."""
+    """Print the search index's build and per-commit cost and warm query times; with --lake,
+    build the lake in that folder once and only time the queries when it is already there."""
+    if args.lake is not None:
+        location = lake.LakeLocation.local(args.lake)
+        if not (args.lake / "catalog.sqlite").exists():
+            build_search_bench_lake(location, args)
+        time_search_queries(location, args.articles, args.runs)
+        return
     with tempfile.TemporaryDirectory() as root:
         location = lake.LakeLocation.local(root)
-        con = lake.connect(location)
-        start = time.perf_counter()
-        index_s = build_search_lake(con, args.articles)
-        (rows,) = con.execute("select count(*) from article_terms").fetchone()
-        print(
-            f"built {args.articles:,} articles in {time.perf_counter() - start:.1f} s; "
-            f"index: {rows:,} rows in {index_s:.1f} s"
-        )
-        commit_s, index_s = time_index_commit(con, args.articles + 10_000, args.batch)
-        print(
-            f"a {args.batch}-article commit: its index rows {index_s:.2f} s, "
-            f"index rows and commit {commit_s:.2f} s"
-        )
-        con.close()
-        reader = lake.connect(location, read_only=True)
-        target = SEARCH_TARGET_MS.get(args.articles, 300.0)
-        print(f"\n{'query':<26} {'matches':>9} {'ids ms':>8} {'search ms':>10} {'x target':>9}")
-        for query in SEARCH_QUERIES:
-            ids_ms, search_ms, matches = median_search_ms(reader, query, args.runs)
-            print(
-                f"{query:<26} {matches:>9,} {ids_ms:>8.1f} {search_ms:>10.1f} "
-                f"{search_ms / target:>9.2f}",
-                flush=True,
-            )
-        reader.close()
+        build_search_bench_lake(location, args)
+        time_search_queries(location, args.articles, args.runs)
 
 
 def main() -> None:
@@ -316,6 +333,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="articles in the timed commits")
     parser.add_argument("--skip-full", nargs="*", default=[], help="marts not to scan whole")
     parser.add_argument("--search", action="store_true", help="benchmark the search instead")
+    parser.add_argument(
+        "--lake", type=Path, help="with --search: keep the lake here and reuse it on later runs"
+    )
     args = parser.parse_args()
     if args.search:
         search_bench(args)
