@@ -13,7 +13,8 @@ title and body (120-320 words drawn log-uniformly from 50,000), the index `artic
 built as a writer's backfill would, the index rows of a --batch-article commit are timed, and
 typical queries (words, phrases, prefixes, NOT, field filters) are timed warm, both
 as the matching ids and as the whole `search()` (attention, top lists, samples).
-Usage: python bench/queries.py [--articles N] [--runs N] [--batch N] [--search [--lake DIR]]
+Usage: python bench/queries.py [--articles N] [--runs N] [--batch N]
+       [--search [--lake DIR] [--build-batch N]]
 """
 
 from __future__ import annotations
@@ -229,10 +230,19 @@ def median_ms(con: duckdb.DuckDBPyConnection, sql: str, runs: int) -> float:
     return statistics.median(times)
 
 
-def build_search_lake(con: duckdb.DuckDBPyConnection, n: int) -> float:
+def build_search_lake(con: duckdb.DuckDBPyConnection, n: int, batch: int | None = None) -> float:
     """Fill an empty lake with n synthetic articles with text in one commit, then index them as
-    a writer's backfill does; return the seconds the index took."""
+    a writer's backfill does; with `batch`, commit them `batch` at a time with their index rows,
+    as ingestion does (one small file per table and commit). Return the seconds the index took."""
     con.execute("select setseed(0.42)")
+    if batch:
+        index_s = sum(
+            time_index_commit(con, start, min(batch, n - start))[1] for start in range(0, n, batch)
+        )
+        con.execute("begin")
+        lake.refresh_entities(con, None)
+        con.execute("commit")
+        return index_s
     con.execute("begin")
     fill(con, 0, n, text=True)
     lake.refresh_entities(con, None)
@@ -282,7 +292,7 @@ def build_search_bench_lake(location: lake.LakeLocation, args: argparse.Namespac
     """Build the search bench's lake at `location` and print what the build and a commit cost."""
     con = lake.connect(location)
     start = time.perf_counter()
-    index_s = build_search_lake(con, args.articles)
+    index_s = build_search_lake(con, args.articles, args.build_batch)
     (rows,) = con.execute("select count(*) from article_terms").fetchone()
     print(
         f"built {args.articles:,} articles in {time.perf_counter() - start:.1f} s; "
@@ -333,6 +343,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="articles in the timed commits")
     parser.add_argument("--skip-full", nargs="*", default=[], help="marts not to scan whole")
     parser.add_argument("--search", action="store_true", help="benchmark the search instead")
+    parser.add_argument(
+        "--build-batch", type=int, help="with --search: build the lake this many articles a commit"
+    )
     parser.add_argument(
         "--lake", type=Path, help="with --search: keep the lake here and reuse it on later runs"
     )
