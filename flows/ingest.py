@@ -92,7 +92,8 @@ def next_batch(stream: Any, source: Any, run: RunState, tally: RunTally) -> InFl
         with tally.timed("load models"):
             run.load_models()
     with tally.timed("parse"):
-        result = steps.dedupe(steps.parse(records, run.context), run.index, run.context)
+        parsed = steps.parse(steps.unwalked(records), run.context)
+        result = steps.dedupe(steps.unwalked(parsed), run.index, run.context)
     batch = InFlight(result, final, state)
     if run.extractor is not None:
         batch.extraction = steps.submit_extraction(run.extractor, result.tables["articles"])
@@ -104,14 +105,16 @@ def finish_batch(con: Any, name: str, batch: InFlight, run: RunState, tally: Run
     result = batch.result
     if batch.extraction is not None:
         with tally.timed("extract"):  # the time spent waiting for the workers
-            result = steps.collect_extraction(batch.extraction, result, run.knowledge)
+            result = steps.collect_extraction(
+                batch.extraction, steps.unwalked(result), run.knowledge
+            )
     if run.validator is not None:
         with tally.timed("validate"):
             result = steps.validate(
-                run.validator, result, run.context.run_id, tally.batches_committed
+                run.validator, steps.unwalked(result), run.context.run_id, tally.batches_committed
             )
     with tally.timed("commit"):
-        steps.commit(con, result, batch.state, name, run.context.run_id)
+        steps.commit(con, steps.unwalked(result), batch.state, name, run.context.run_id)
     # the lake holds this batch's articles now (or never will: those validation rejected)
     run.index.committed(batch.result.tables["articles"].column("article_id").to_pylist())
     tally.batches_committed += 1
