@@ -165,7 +165,7 @@ def _date_data_parser(languages: tuple[str, ...] | None) -> Any:
 
 def _dateparser_guess(text: str, languages: tuple[str, ...] | None) -> tuple[datetime, str] | None:
     # a short list first: trying every locale costs ~50 ms a date
-    tries = [tuple(languages)] if languages else [DATE_LANGUAGES, None]
+    tries = [languages] if languages else [DATE_LANGUAGES, None]
     data = None
     for option in tries:
         try:

@@ -87,14 +87,17 @@ def require_index(con: duckdb.DuckDBPyConnection) -> None:
         ) from error
 
 
-def matching_ids_sql(query: str | Node, filters: Filters) -> tuple[str, list[Any]]:
-    """Return a select of the matching articles' ids (column article_id) and its parameters."""
+def matching_ids_sql(
+    query: str | Node, filters: Filters, columns: tuple[str, ...] = ()
+) -> tuple[str, list[Any]]:
+    """Return a select of the matching articles' ids (column article_id), with these further
+    internal article columns, and its parameters."""
     node = parse(query) if isinstance(query, str) else query
     compiled = compile_query(node)
     predicate, parameters = filters.sql()
+    selected = ", ".join(f"a.{column}" for column in ("article_id", *columns))
     sql = (
-        f"select a.article_id from articles a where {predicate} "
-        f"and a.article_id in ({compiled.sql})"
+        f"select {selected} from articles a where {predicate} and a.article_id in ({compiled.sql})"
     )
     return sql, parameters + compiled.parameters
 
@@ -125,12 +128,9 @@ def search(
     places, speakers and quotes among the matches, and sample articles with a passage."""
     require_index(con)
     node = parse(query)
-    ids, parameters = matching_ids_sql(node, filters)
     # the matches keep the article columns the sections need, so only the fact tables and the
     # samples' few bodies are read again
-    matches = ids.replace(
-        "select a.article_id from", "select a.article_id, a.published_at, a.source from", 1
-    )
+    matches, parameters = matching_ids_sql(node, filters, ("published_at", "source"))
     con.execute(f"create or replace temp table search_matches as {matches}", parameters)
     try:
         bucket, periods = bucketed(attention(con, filters))
