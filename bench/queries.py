@@ -33,6 +33,7 @@ import duckdb  # noqa: E402
 
 from tasks import lake  # noqa: E402
 from tasks.lake import summaries  # noqa: E402
+from tasks.lake.compaction import compact_fragmented  # noqa: E402
 from tasks.lake.search_index import backfill_search_index, index_articles  # noqa: E402
 from tasks.serving.search import Filters, matching_ids_sql, search  # noqa: E402
 
@@ -232,8 +233,9 @@ def median_ms(con: duckdb.DuckDBPyConnection, sql: str, runs: int) -> float:
 
 def build_search_lake(con: duckdb.DuckDBPyConnection, n: int, batch: int | None = None) -> float:
     """Fill an empty lake with n synthetic articles with text in one commit, then index them as
-    a writer's backfill does; with `batch`, commit them `batch` at a time with their index rows,
-    as ingestion does (one small file per table and commit). Return the seconds the index took."""
+        a writer's backfill does; with `batch`, commit them `batch` at a time with their index rows,
+        as ingestion does (one small file per table and commit), then compact the fragmented tables as
+    the writer does at the end of a run. Return the seconds the index took."""
     con.execute("select setseed(0.42)")
     if batch:
         index_s = sum(
@@ -242,6 +244,9 @@ def build_search_lake(con: duckdb.DuckDBPyConnection, n: int, batch: int | None 
         con.execute("begin")
         lake.refresh_entities(con, None)
         con.execute("commit")
+        began = time.perf_counter()
+        merged = compact_fragmented(con)  # as a writer does at the end of its run
+        print(f"compacted {merged} in {time.perf_counter() - began:.1f} s")
         return index_s
     con.execute("begin")
     fill(con, 0, n, text=True)

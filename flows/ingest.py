@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from prefect import flow, get_run_logger, runtime
 
 from flows import steps
@@ -196,6 +197,16 @@ def publish_committed(
         return {}, message
 
 
+def compact_tables(con: duckdb.DuckDBPyConnection, logger: Any) -> None:
+    """Merge the files of the tables commits have fragmented (tasks/lake/compaction.py); the
+    batches are committed already, so a failure here is a warning, not a failed run."""
+    try:
+        for table, files in steps.compact_tables(con).items():
+            logger.info("compacted %s: %d files merged", table, files)
+    except duckdb.Error as error:
+        logger.warning("tables not compacted: %s", redact(str(error)))
+
+
 @flow(name="ingest")
 def ingest(
     sources: list[SourceSpec],
@@ -248,6 +259,7 @@ def ingest(
         status = run_status(errors, len(sources))
         if tally.batches_committed:
             steps.refresh_pending_summaries(con)  # days a backfill's commits left to the end
+            compact_tables(con, logger)
         steps.record_run(con, run_id, started_at, names, tally, status, error_text(errors))
         published, publish_error = publish_committed(con, publish_to, run_id, tally)
         con.close()

@@ -22,6 +22,7 @@ from tasks.documents.dedupe import DedupIndex
 from tasks.documents.normalise import NormaliseContext
 from tasks.extraction.lake_rules import EntityKnowledge, apply_knowledge
 from tasks.extraction.pool import ExtractionPool, Extractor, PendingExtraction
+from tasks.lake.compaction import compact_fragmented
 from tasks.lake.knowledge import read_knowledge
 from tasks.lake.storage import StorageError
 from tasks.quality.offline_docs import make_offline
@@ -146,6 +147,11 @@ def commit(
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def refresh_pending_summaries(con: duckdb.DuckDBPyConnection) -> int:
     return lake.refresh_pending_summaries(con)
+
+
+@task(cache_policy=NO_CACHE)
+def compact_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return compact_fragmented(con, lake.ALIAS)
 
 
 @task(cache_policy=NO_CACHE)

@@ -139,10 +139,13 @@ def search(
         result.sources = _records(con.execute(TOP_SQL["sources"], [top]))
         result.entities = _records(con.execute(TOP_SQL["entities"], [top]))
         result.places = _records(con.execute(TOP_SQL["places"], [top]))
+        # the matches' quotes, read once for both the speakers and the newest quotes
+        con.execute(MATCHED_QUOTES_SQL)
         result.speakers = _records(con.execute(TOP_SQL["speakers"], [top]))
         result.quotes = _records(con.execute(TOP_SQL["quotes"], [top]))
         result.samples = samples(con, node)
     finally:
+        con.execute("drop table if exists search_quotes")
         con.execute("drop table if exists search_matches")
     return result
 
@@ -186,6 +189,11 @@ def bucketed(days: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     return "day", days
 
 
+MATCHED_QUOTES_SQL = (
+    "create or replace temp table search_quotes as select q.article_id, q.quote_id, "
+    "q.quote_text, q.speaker_text, q.speaker_entity_id, m.published_at, m.source "
+    "from quotes q join search_matches m using (article_id)"
+)
 TOP_SQL = {
     "sources": (
         "select source, count(*) as articles from search_matches "
@@ -206,16 +214,15 @@ TOP_SQL = {
     "speakers": (
         "select coalesce(e.canonical_name, q.speaker_text) as speaker, "
         "count(distinct q.article_id) as articles, count(*) as quotes "
-        "from quotes q left join entities e on e.entity_id = q.speaker_entity_id "
-        "where q.article_id in (select article_id from search_matches) and "
-        "coalesce(e.canonical_name, q.speaker_text) is not null "
+        "from search_quotes q left join entities e on e.entity_id = q.speaker_entity_id "
+        "where coalesce(e.canonical_name, q.speaker_text) is not null "
         "group by speaker order by quotes desc, speaker limit ?"
     ),
     "quotes": (
         "select coalesce(e.canonical_name, q.speaker_text) as speaker, q.quote_text as quote, "
-        "m.published_at, m.source from quotes q join search_matches m using (article_id) "
+        "q.published_at, q.source from search_quotes q "
         "left join entities e on e.entity_id = q.speaker_entity_id "
-        "order by m.published_at desc nulls last, q.quote_id limit ?"
+        "order by q.published_at desc nulls last, q.quote_id limit ?"
     ),
 }
 

@@ -244,3 +244,23 @@ def test_unchanged_http_feed_is_not_read_again(run_ingest, lake_query) -> None:
     assert RecordingHandler.statuses == [200, 304]
     keys = {key for (key,) in lake_query("select key from source_state where source = 'wire'")}
     assert f"last_modified {url}" in keys
+
+
+def test_a_run_compacts_the_tables_its_commits_fragmented(
+    run_ingest, lake_query, tmp_path: Path, monkeypatch
+) -> None:
+    from tasks.lake import compaction
+
+    monkeypatch.setattr(compaction, "COMPACT_OVER_FILES", 3)
+    spec = {"name": "examples", "kind": "folder", "path": str(EXAMPLES)}
+    summary = run_ingest(spec, batch_size=4, validate_batches=False)
+    assert summary["totals"]["articles_new"] == 20
+
+    (files,) = lake_query("select count(*) from ducklake_list_files('lake', 'article_terms')")
+    (commits,) = lake_query("select count(*) from ducklake_list_files('lake', 'articles')")
+    assert commits[0] > 3 and files[0] == 1  # five commits' index files merged into one
+    (words,) = lake_query("select count(*) from article_terms")
+    (distinct,) = lake_query(
+        "select count(*) from (select distinct article_id, term from article_terms)"
+    )
+    assert words == distinct and words[0] > 0

@@ -1,0 +1,62 @@
+"""Compacting the lake: fewer files, the index sorted by term, the same answers."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from tasks import lake
+from tasks.lake.compaction import compact_fragmented, compact_table, data_files
+from tasks.serving.search import Filters, matching_articles, search
+from tests.tasks.serving.search_stories import stories
+from tests.tasks.serving.test_search import QUERIES
+
+pytestmark = pytest.mark.unit
+
+
+def _one_commit_per_article(con, tables: dict[str, pa.Table], articles: int = 12) -> int:
+    """Commit the first stories one article a commit, as a trickle of small runs would."""
+    ids = tables["articles"].column("article_id").to_pylist()[:articles]
+    for article_id in ids:
+        lake.commit_batch(
+            con,
+            {
+                name: table.filter(pc.equal(table.column("article_id"), article_id))
+                for name, table in tables.items()
+            },
+        )
+    return len(ids)
+
+
+def _answers(con) -> dict[str, list[str]]:
+    return {
+        query: [row["article_id"] for row in matching_articles(con, query, Filters())]
+        for query in QUERIES
+    }
+
+
+def test_compaction_merges_the_index_sorted_and_keeps_every_answer(tmp_path):
+    con = lake.connect(lake.LakeLocation.local(tmp_path / "lake"))
+    try:
+        commits = _one_commit_per_article(con, stories())
+        files_before = data_files(con, "article_terms")
+        assert files_before == commits  # one small file per commit
+        before = _answers(con)
+        counts_before = search(con, "putin OR merkel").attention
+
+        assert compact_fragmented(con, over_files=commits) == {}  # not due yet
+        merged = compact_fragmented(con, over_files=commits - 1)
+
+        assert merged == dict.fromkeys(("article_terms", "mentions", "places", "quotes"), commits)
+        assert data_files(con, "article_terms") < files_before
+        for (path,) in con.execute(
+            "select data_file from ducklake_list_files('lake', 'article_terms')"
+        ).fetchall():
+            terms = [term for (term,) in con.execute("select term from read_parquet(?)", [path]).fetchall()]
+            assert terms == sorted(terms)
+        assert _answers(con) == before
+        assert search(con, "putin OR merkel").attention == counts_before
+        assert compact_table(con, "article_terms") == 0  # one file left: nothing to merge
+    finally:
+        con.close()
