@@ -233,9 +233,9 @@ def median_ms(con: duckdb.DuckDBPyConnection, sql: str, runs: int) -> float:
 
 def build_search_lake(con: duckdb.DuckDBPyConnection, n: int, batch: int | None = None) -> float:
     """Fill an empty lake with n synthetic articles with text in one commit, then index them as
-        a writer's backfill does; with `batch`, commit them `batch` at a time with their index rows,
-        as ingestion does (one small file per table and commit), then compact the fragmented tables as
-    the writer does at the end of a run. Return the seconds the index took."""
+    a writer's backfill does; with `batch`, commit them `batch` at a time with their index rows,
+    as ingestion does (one small file per table and commit), then compact the fragmented tables
+    as the writer does at the end of a run. Return the seconds the index took."""
     con.execute("select setseed(0.42)")
     if batch:
         index_s = sum(
