@@ -40,7 +40,7 @@ def reextract(
     n_process: int | None = None,
     dask_address: str | None = None,
     dask_workers: int | None = None,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     writer_wait_s: float = 0.0,
 ) -> dict[str, int]:
     """Re-run extraction over stored articles (all, or never-extracted ones) and replace rows."""

@@ -213,7 +213,7 @@ def ingest(
     lake_path: str = "lake",
     catalog: str | None = None,
     data_path: str | None = None,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     max_file_bytes: int = 10 * 1024 * 1024,
     near_duplicate_threshold: float = 0.7,
     extract: bool = True,

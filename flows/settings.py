@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default=None, description="DuckLake catalog, e.g. 'postgres:dbname=lake'; default SQLite"
     )
     data_path: str | None = None
-    batch_size: int = Field(default=500, ge=1)
+    batch_size: int = Field(default=1000, ge=1)
     max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     near_duplicate_threshold: float = Field(default=0.7, gt=0, le=1)
     extract: bool = Field(default=True, description="run spaCy extraction on new articles")
