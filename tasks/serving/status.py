@@ -41,20 +41,44 @@ def source_freshness(con: duckdb.DuckDBPyConnection) -> Rows:
     )
 
 
-def lake_size(con: duckdb.DuckDBPyConnection, root: Path) -> dict[str, Any]:
+def lake_size(con: duckdb.DuckDBPyConnection, root: Path, database: str = "lake") -> dict[str, Any]:
     """Return the snapshot id, the lake's articles, raw documents and rejected records (the sum of
-    mart_source_volume), and the files and megabytes on disk under root."""
-    files = [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    mart_source_volume), the data files of the current snapshot and their megabytes (from the
+    catalog, so a lake whose data is in object storage is counted as one on disk), and the
+    megabytes on disk under root (catalog, files of older snapshots; None when root is not a
+    local folder)."""
     counts = con.execute(
         "select cast(coalesce(sum(articles), 0) as bigint), "
         "cast(coalesce(sum(raw_documents), 0) as bigint), "
         "cast(coalesce(sum(rejected), 0) as bigint) from mart_source_volume"
     ).fetchone() or (0, 0, 0)
+    files, size = _current_files(con, database)
+    on_disk = [p.stat().st_size for p in root.rglob("*") if p.is_file()] if root.is_dir() else None
     return {
         "snapshot_id": snapshot_id(con),
         "articles": counts[0],
         "raw_documents": counts[1],
         "rejected": counts[2],
-        "files": len(files),
-        "size_mb": round(sum(p.stat().st_size for p in files) / 1e6, 2),
+        "files": files,
+        "size_mb": round(size / 1e6, 2),
+        "disk_mb": None if on_disk is None else round(sum(on_disk) / 1e6, 2),
     }
+
+
+def _current_files(con: duckdb.DuckDBPyConnection, database: str) -> tuple[int, int]:
+    """Return the data and delete files of every table in the current snapshot, and their bytes."""
+    tables = con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'main'",
+        [database],
+    ).fetchall()
+    files = size = 0
+    for (table,) in tables:
+        row = con.execute(
+            "select count(data_file) + count(delete_file), "
+            "coalesce(sum(data_file_size_bytes), 0) + coalesce(sum(delete_file_size_bytes), 0) "
+            "from ducklake_list_files(?, ?)",
+            [database, table],
+        ).fetchone()
+        if row:
+            files, size = files + int(row[0]), size + int(row[1])
+    return files, size

@@ -98,6 +98,15 @@ def run_cli(folder: Path, env: dict[str, str], *args: str) -> str:
     return text
 
 
+def lake_row(status: str) -> dict[str, str]:
+    """Return the lake table of `newslake status`'s output (printed wide) as column -> value."""
+    lines = [line for line in status.splitlines() if "│" in line or "┃" in line]
+    header = next(i for i, line in enumerate(lines) if "size_mb" in line)
+    names = [cell.strip() for cell in lines[header].strip("┃ ").split("┃")]
+    values = [cell.strip() for cell in lines[header + 1].strip("│ ").split("│")]
+    return dict(zip(names, values, strict=True))
+
+
 def catalog_text(cluster: Cluster, database: str) -> str:
     """Return every row of every table of the catalog database, as text."""
     with psycopg.connect(cluster.conninfo(database=database)) as pg:
@@ -151,7 +160,9 @@ def test_a_lake_in_postgres_and_s3_ingests_serves_and_keeps_its_keys(
     code, refused = finish(newslake(folder, env, "sql", "select * from duckdb_secrets()"))
     assert code == 1 and "refused" in refused
     run_cli(folder, env, "validate")
-    assert "articles" in run_cli(folder, env, "status")
+    size = lake_row(run_cli(folder, {**env, "COLUMNS": "200"}, "status"))
+    assert size["articles"] == "20"
+    assert int(size["files"]) > 0 and float(size["size_mb"]) > 0  # counted in the bucket
     run_cli(folder, env, "extract")
 
     recipes = run_cli(folder, env, "bi")

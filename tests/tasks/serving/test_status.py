@@ -157,6 +157,7 @@ def test_lake_size_counts_articles_raw_documents_and_rejected(
         "rejected": tables["rejected"].num_rows,
     }
     assert size["files"] > 0 and size["size_mb"] > 0
+    assert size["disk_mb"] >= size["size_mb"]  # the catalog and older snapshots' files too
 
 
 def test_a_lake_with_no_runs_and_no_articles_shows_empty_tables(tmp_path: Path) -> None:
@@ -171,8 +172,9 @@ def test_a_lake_with_no_runs_and_no_articles_shows_empty_tables(tmp_path: Path) 
     assert runs == (RUN_COLUMNS, [])
     assert freshness == (FRESHNESS_COLUMNS, [])
     assert (size["articles"], size["raw_documents"], size["rejected"]) == (0, 0, 0)
-    assert size["files"] > 0
-    assert (elsewhere["files"], elsewhere["size_mb"]) == (0, 0)
+    assert (size["files"], size["size_mb"]) == (0, 0)  # the current snapshot's, from the catalog
+    assert (elsewhere["files"], elsewhere["size_mb"]) == (size["files"], size["size_mb"])
+    assert elsewhere["disk_mb"] is None and size["disk_mb"] > 0  # no local folder to measure
 
 
 def test_articles_without_runs_still_show_their_freshness(tmp_path: Path) -> None:
