@@ -49,18 +49,27 @@ def test_an_address_wins_over_a_local_cluster() -> None:
 def test_extraction_on_a_dask_cluster_matches_a_local_run_row_for_row(
     run_ingest, isot_csv: Path, tmp_path: Path
 ) -> None:
-    """300 stories: local worker processes vs a scheduler and two workers, pipelined batches.
+    """300 stories: local worker processes vs a scheduler and two workers, pipelined batches;
+    then `newslake extract` on the same cluster over a lake ingested without extraction.
 
-    Validation is off in both runs: it runs on the driver either way, and costs the test time.
+    Validation is off in the runs: it runs on the driver either way, and costs the test time.
     """
+    from flows.extract import reextract
+
     sample = isot_head(isot_csv, tmp_path / "isot_head.csv", STORIES)
     spec = {"name": "isot", "kind": "csv", "path": str(sample)}
-    local, on_dask = tmp_path / "local", tmp_path / "dask"
+    local, on_dask, later = tmp_path / "local", tmp_path / "dask", tmp_path / "later"
     options = {"extract": True, "validate_batches": False}
     with dask_cluster(tmp_path / "cluster", workers=2) as address:
         first = run_ingest(spec, lake=local, n_process=2, batch_size=500, **options)
         second = run_ingest(spec, lake=on_dask, dask_address=address, batch_size=100, **options)
+        run_ingest(spec, lake=later, extract=False, validate_batches=False)
+        extracted = reextract(
+            lake_path=str(later), everything=False, dask_address=address, batch_size=100
+        )
     assert first["totals"] == second["totals"] and first["totals"]["articles_new"] == STORIES
-    expected, got = snapshot(local), snapshot(on_dask)
+    assert extracted["articles"] == STORIES
+    expected = snapshot(local)
     assert all(expected[name] for name in TABLES)
-    assert got == expected
+    assert snapshot(on_dask) == expected
+    assert snapshot(later) == expected
