@@ -8,6 +8,7 @@ empties with `DedupIndex.committed` once a batch is in the lake.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from datasketch import MinHash
 
 from tasks.documents.lsh import band_keys, signature_of, similarity
 from tasks.documents.normalise import normalise_text
@@ -25,11 +25,38 @@ from tasks.lake.reads import band_owners, stored_repeats
 NUM_PERM = 128
 SHINGLE_WORDS = 3
 MIN_SHINGLES = 12
-SCHEME = "affine32"
 CHUNK = 4096
 _WORD = re.compile(r"\w+")
-# the hash permutations depend only on NUM_PERM and the seed: built once, not per MinHash
-PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+# the signature is datasketch 2.0's MinHash(num_perm=128, scheme="affine32", seed=1), made with
+# numpy alone (datasketch pulls in scipy: ~45 MB and ~1 s of start-up in the run's process);
+# the lake holds signatures made that way, so these must not change
+SEED = 1
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+
+def _permutations(num_perm: int = NUM_PERM, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Return the affine permutations h -> a * h + b (mod 2^32), with every `a` odd."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+# the hash permutations depend only on NUM_PERM and the seed: built once
+PERMUTATIONS = _permutations()
+
+
+def _hashes(grams: list[bytes]) -> np.ndarray:
+    """Return each n-gram's 32-bit hash: the first 4 bytes of its SHA-1, little-endian, then
+    MurmurHash3's finalizer (a bijection that spreads structured values)."""
+    digests = b"".join(hashlib.sha1(gram).digest()[:4] for gram in grams)
+    hashes = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+    hashes ^= hashes >> np.uint32(16)
+    hashes *= np.uint32(0x85EBCA6B)
+    hashes ^= hashes >> np.uint32(13)
+    hashes *= np.uint32(0xC2B2AE35)
+    hashes ^= hashes >> np.uint32(16)
+    return hashes
 
 
 def iter_shingles(body: str, size: int = SHINGLE_WORDS) -> Iterator[bytes]:
@@ -54,17 +81,19 @@ def shingles(body: str, size: int = SHINGLE_WORDS) -> list[bytes]:
 
 def minhash_values(body: str) -> np.ndarray | None:
     """Return the body's MinHash signature as uint32 values, or None for very short bodies."""
-    # hashed CHUNK shingles at a time: update_batch holds NUM_PERM hashes of every shingle it is
-    # given (1 GB for a 5 MB body at once); a signature is a minimum, so chunks change nothing
+    # hashed CHUNK shingles at a time: NUM_PERM hashes of every shingle of a 5 MB body at once
+    # would take 1 GB; a signature is a minimum, so chunks change nothing
     grams = iter_shingles(body)
     chunk = list(islice(grams, CHUNK))
     if len(chunk) < MIN_SHINGLES:
         return None
-    sketch = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=PERMUTATIONS)
+    a, b = PERMUTATIONS
+    signature = np.full(NUM_PERM, _MAX32, dtype=np.uint32)
     while chunk:
-        sketch.update_batch(chunk)
+        permuted = _hashes(chunk)[:, None] * a + b  # wraps around: arithmetic mod 2^32
+        np.minimum(signature, permuted.min(axis=0), out=signature)
         chunk = list(islice(grams, CHUNK))
-    return np.asarray(sketch.hashvalues, dtype=np.uint32)
+    return signature
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,3 +86,18 @@ def test_near_duplicates_point_to_the_first_seen_across_runs(con) -> None:
 
 def test_short_bodies_get_no_signature() -> None:
     assert minhash_values("Too short to compare.") is None
+
+
+def test_signatures_stay_those_the_lake_already_holds() -> None:
+    # datasketch 2.0's MinHash(num_perm=128, scheme="affine32") made the lakes' signatures before
+    # ours replaced it (tests/hostile/test_memory.py compares the two where datasketch is
+    # installed); a changed signature would make every stored article look new to dedupe
+    body = (
+        "The harbour council in Marrowdale voted on Thursday to rebuild the old stone pier before "
+        "the winter storms, the mayor said, after engineers found cracks along its northern wall."
+    )
+    signature = minhash_values(body)
+    assert signature is not None and signature.dtype == "uint32" and signature.shape == (128,)
+    assert signature[:4].tolist() == [220666733, 6785383, 19676209, 163021507]
+    digest = "8699662a7bf45ea2a70ec42ff9d5911d705077e99aaddff5c4c862f63824db03"
+    assert hashlib.sha256(signature.tobytes()).hexdigest() == digest
