@@ -169,6 +169,7 @@ def run_e2e(
 ) -> float:
     """Run `newslake run` over the source into a fresh lake under scratch; return its seconds."""
     # the scratch folder as working directory: no newslake.toml, so default settings
+    scratch.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     done = subprocess.run(
         run_command(source, scratch / "lake"),
