@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shlex
 from dataclasses import replace
 from pathlib import Path
 
@@ -87,9 +88,9 @@ def duckdb_cli_recipe(location: LakeLocation, storage: S3Credentials | None = No
     one_line = " ".join(init_sql(location, storage).splitlines())
     return (
         "# the READ_ONLY attach keeps the lake read-only (-readonly cannot apply to :memory:)\n"
-        f'duckdb -cmd "{one_line}"\n'
+        f"duckdb -cmd {shlex.quote(one_line)}\n"
         "# or, once the extensions are installed (install_sql), open the lake itself:\n"
-        f"duckdb -readonly '{direct_database(location)}'"
+        f"duckdb -readonly {shlex.quote(direct_database(location))}"
     )
 
 
