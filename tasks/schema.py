@@ -71,6 +71,9 @@ MENTIONS = pa.schema(
         # how canonical_name was found: "article" (a fuller name or definition in the article),
         # "lake" (a name the lake knows), "none" (the mention's own words); null in old lakes
         ("canonical_source", pa.string()),
+        # true on one mention of each name (coalesce(canonical_name, text)) per article, so that
+        # counting articles per name needs no count(distinct); the writer sets it (FIRST_OF)
+        ("first_in_article", pa.bool_()),
     ]
 )
 
@@ -101,6 +104,8 @@ PLACES = pa.schema(
         ("longitude", pa.float64()),
         ("gazetteer_id", pa.string()),
         ("precision", pa.string()),
+        # true on one row of each place (coalesce(name, text)) per article; the writer sets it
+        ("first_in_article", pa.bool_()),
     ]
 )
 
@@ -253,6 +258,13 @@ BATCH_TABLES: dict[str, tuple[pa.Schema, str]] = {
 }
 # appended as they come: every validation of every batch is kept
 LOG_TABLES: dict[str, pa.Schema] = {"validation_results": VALIDATION_RESULTS}
+# The writer's own column of some extracted tables: true on one row of each name per article,
+# the name being this expression of the table's columns (see tasks/lake/writes.py)
+FIRST_OF: dict[str, str] = {
+    "mentions": "coalesce(canonical_name, text)",
+    "places": "coalesce(name, text)",
+}
+FIRST_COLUMN = "first_in_article"
 # tables re-derived from `articles` by extraction
 EXTRACTED_TABLES = ("mentions", "places", "quotes", "date_mentions", "amounts")
 ALL_TABLES: dict[str, pa.Schema] = {

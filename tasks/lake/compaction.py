@@ -9,17 +9,29 @@ each merged file's row groups then cover a narrow range of terms, and a look-up 
 their min/max statistics. Readers keep their snapshots: a merge writes new files and a new
 snapshot, and leaves the old files to `ducklake_expire_snapshots` and `ducklake_cleanup_old_files`.
 
-`articles` is left as commits wrote it: a merged file is one row group, and the few bodies a
-search shows would then be read from (and decompressed with) every body of the file.
+`articles` is merged with row groups of ROW_GROUP_ROWS rows (DuckDB's smallest, a table option in
+the lake), not the default 122,880: the few bodies a search shows are then read and decompressed
+from their own row groups only, while every scan of the table opens one file instead of one per
+commit (at 100k articles in 201 files, the search's matches took 45 ms, 22 ms merged).
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from tasks.lake.sql import identifier
+
 # the tables a writer compacts, each with the order its merged files are written in
-COMPACTED = {"article_terms": "term asc", "mentions": None, "places": None, "quotes": None}
+COMPACTED = {
+    "article_terms": "term asc",
+    "articles": None,
+    "mentions": None,
+    "places": None,
+    "quotes": None,
+}
 COMPACT_OVER_FILES = 32
+# the tables whose merged files keep small row groups, and their rows per group
+ROW_GROUP_ROWS = {"articles": 2048}
 
 
 def data_files(con: duckdb.DuckDBPyConnection, table: str, database: str = "lake") -> int:
@@ -37,6 +49,12 @@ def compact_table(con: duckdb.DuckDBPyConnection, table: str, database: str = "l
         # DuckLake commits a change and a compaction apart and tells a client nothing of a
         # table's order, so the order is set again each time (a snapshot of its own, cheap)
         con.execute(f"alter table {table} set sorted by ({order})")
+    if rows := ROW_GROUP_ROWS.get(table):
+        # an option of the table in the lake's catalog, which the merge writes with
+        con.execute(
+            f"call {identifier(database)}.set_option('parquet_row_group_size', ?, table_name => ?)",
+            [rows, table],
+        )
     merged = con.execute("call ducklake_merge_adjacent_files(?, ?)", [database, table]).fetchall()
     return sum(int(row[2]) for row in merged)  # (schema, table, files processed, files created)
 

@@ -22,8 +22,12 @@ from tasks.lake.search_index import (
 from tasks.lake.sql import literal
 from tasks.lake.storage import S3Credentials, is_remote, open_object_store
 from tasks.lake.views import load_views, register_reader_views
-from tasks.lake.writes import backfill_lsh_bands, refresh_pending_summaries
-from tasks.schema import ALL_TABLES, create_table_sql, duckdb_type
+from tasks.lake.writes import (
+    backfill_first_in_article,
+    backfill_lsh_bands,
+    refresh_pending_summaries,
+)
+from tasks.schema import ALL_TABLES, FIRST_COLUMN, FIRST_OF, create_table_sql, duckdb_type
 from tasks.secrets import redact
 
 EXTENSIONS = ("ducklake", "sqlite_scanner")
@@ -106,6 +110,7 @@ def connect(
         else:
             ensure_tables(con)
             backfill_lsh_bands(con)  # a lake older than its LSH band keys
+            backfill_first_in_article(con)  # a lake older than its first-in-article flags
             backfill_search_index(con)  # a lake older than its search index
             ensure_search_macros(con, ALIAS)
             summaries.prepare(con)
@@ -204,7 +209,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         statements.extend(
             f"alter table {name} add column {f.name} {duckdb_type(f.type)}"
             for f in schema
-            if f.name not in existing[name]
+            # the writer's own flag comes with its values, from backfill_first_in_article
+            if f.name not in existing[name] and not (name in FIRST_OF and f.name == FIRST_COLUMN)
         )
     if not statements:
         return

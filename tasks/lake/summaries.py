@@ -64,6 +64,7 @@ class Summary:
 
 # How each summary file is maintained; a file not listed here is refreshed by day.
 ADDITIVE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "sum_article_days": (("published_day", "source", "language"), {"articles": "sum"}),
     "sum_entity_days": (
         ("published_date", "source", "entity_id", "label"),
         {"mentions": "sum", "articles": "sum", "tone_sum": "total", "toned_articles": "sum"},

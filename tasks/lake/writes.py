@@ -16,7 +16,15 @@ from tasks.lake import summaries
 from tasks.lake.entities import refresh_entities
 from tasks.lake.search_index import index_articles
 from tasks.lake.views import SQL_DIR
-from tasks.schema import BATCH_TABLES, EXTRACTED_TABLES, LOG_TABLES, RUNS, SOURCE_STATE
+from tasks.schema import (
+    BATCH_TABLES,
+    EXTRACTED_TABLES,
+    FIRST_COLUMN,
+    FIRST_OF,
+    LOG_TABLES,
+    RUNS,
+    SOURCE_STATE,
+)
 
 
 @contextmanager
@@ -43,7 +51,7 @@ def insert_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]
         con.register(view, table.cast(schema))
         try:
             row = con.execute(
-                f"insert into {name} by name select * from {view} "
+                f"insert into {name} by name select {_columns(name, key)} from {view} "
                 f"where {key} not in (select {key} from {name})"
             ).fetchone()
         finally:
@@ -59,6 +67,47 @@ def insert_tables(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]
                 con.unregister(f"batch_{name}")
             added[name] = table.num_rows
     return added
+
+
+def first_in_article(name: str, key: str) -> str:
+    """Return the SQL expression of a FIRST_OF table's FIRST_COLUMN over its rows: true on the
+    first row (by position, then key) of each name in each article. An article's rows are always
+    written together, so the flag never depends on what else the lake holds."""
+    return (
+        f"row_number() over (partition by article_id, {FIRST_OF[name]} "
+        f"order by start_char nulls last, {key}) = 1"
+    )
+
+
+def _columns(name: str, key: str) -> str:
+    if name not in FIRST_OF:
+        return "*"
+    return f"* replace ({first_in_article(name, key)} as {FIRST_COLUMN})"
+
+
+def backfill_first_in_article(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Give the FIRST_OF tables of a lake written before FIRST_COLUMN the column and its values,
+    each table in one transaction (readers see the column with its values or not at all);
+    return the tables changed. `ensure_tables` leaves this column to this function."""
+    changed = []
+    for name in FIRST_OF:
+        key = BATCH_TABLES[name][1]
+        columns = {row[0] for row in con.execute(f"describe {name}").fetchall()}
+        missing = FIRST_COLUMN not in columns
+        if not missing and con.execute(
+            f"select exists (select 1 from {name} where {FIRST_COLUMN} is null)"
+        ).fetchone() == (False,):
+            continue
+        with transaction(con):
+            if missing:
+                con.execute(f"alter table {name} add column {FIRST_COLUMN} boolean")
+            con.execute(
+                f"update {name} set {FIRST_COLUMN} = f.first from (select {key}, "
+                f"{first_in_article(name, key)} as first from {name}) f "
+                f"where {name}.{key} = f.{key}"
+            )
+        changed.append(name)
+    return changed
 
 
 def insert_state(con: duckdb.DuckDBPyConnection, state: pa.Table | None) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from tasks.lake.search_index import token_spans
+from tasks.schema import FIRST_COLUMN, FIRST_OF
 from tasks.serving.search_query import Node, compile_query, parse, positive_terms
 
 # spans longer than this are counted per week instead of per day
@@ -17,6 +18,8 @@ WEEKLY_OVER_DAYS = 120
 TOP = 10
 SAMPLES = 5
 PASSAGE_CHARS = 120
+# the summary of articles per day, source and language that the shares divide by
+DAY_TOTALS = "sum_article_days"
 
 
 class SearchUnavailable(RuntimeError):
@@ -32,15 +35,20 @@ class Filters:
     source: str | None = None
     language: str | None = None
 
-    def sql(self) -> tuple[str, list[Any]]:
-        """Return a predicate over `a` (articles) and its parameters."""
+    def sql(
+        self,
+        day: str = "cast(a.published_at as date)",
+        source: str = "a.source",
+        language: str = "a.language",
+    ) -> tuple[str, list[Any]]:
+        """Return a predicate over `a` (articles), or over the given columns, and its parameters."""
         clauses = ["true"]
         parameters: list[Any] = []
         for value, clause in (
-            (self.since, "cast(a.published_at as date) >= ?"),
-            (self.until, "cast(a.published_at as date) <= ?"),
-            (self.source, "a.source = ?"),
-            (self.language, "lower(a.language) = lower(?)"),
+            (self.since, f"{day} >= ?"),
+            (self.until, f"{day} <= ?"),
+            (self.source, f"{source} = ?"),
+            (self.language, f"lower({language}) = lower(?)"),
         ):
             if value is not None:
                 clauses.append(clause)
@@ -78,13 +86,37 @@ class SearchResult:
 
 def require_index(con: duckdb.DuckDBPyConnection) -> None:
     """Raise SearchUnavailable when the connection's lake has no `article_terms` table."""
-    try:
-        # a lookup in the lake's catalog; duckdb_tables() would list every database (~0.4 s)
-        con.execute("select 1 from article_terms limit 0").fetchall()
-    except duckdb.CatalogException as error:
+    if not _has_table(con, "article_terms"):
         raise SearchUnavailable(
             "this lake has no search index yet: the next `newslake run` (any writer) builds it"
-        ) from error
+        )
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str, column: str = "1") -> bool:
+    """Return whether the lake has this table (or tables and columns, as a from clause):
+    internal names, never a user's."""
+    try:
+        # a lookup in the lake's catalog; duckdb_tables() would list every database (~0.4 s)
+        con.execute(f"select {column} from {name} limit 0").fetchall()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return False
+    return True
+
+
+def _lake_features(con: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
+    """Raise SearchUnavailable when the lake has no search index; return whether it has the day
+    totals summary, and the first-in-article flags of mentions and places (a lake no writer of
+    this version has opened yet lacks them)."""
+    current = (
+        f"article_terms, {DAY_TOTALS}, mentions m, places p "
+        f"where m.{FIRST_COLUMN} and p.{FIRST_COLUMN}"
+    )
+    if _has_table(con, current):  # one look-up, for a current lake
+        return True, True
+    require_index(con)
+    return _has_table(con, DAY_TOTALS), all(
+        _has_table(con, table, FIRST_COLUMN) for table in FIRST_OF
+    )
 
 
 def matching_ids_sql(
@@ -125,40 +157,63 @@ def search(
     con: duckdb.DuckDBPyConnection, query: str, filters: Filters = Filters(), top: int = TOP
 ) -> SearchResult:
     """Return what a search finds: counts and shares per day or week, top sources, entities,
-    places, speakers and quotes among the matches, and sample articles with a passage."""
-    require_index(con)
+    places, speakers and quotes among the matches, and sample articles with a passage.
+
+    The search runs in a transaction of its own: `con` must have none open."""
+    day_totals, first_flags = _lake_features(con)
+    top_sql = TOP_SQL if first_flags else TOP_SQL | DISTINCT_TOP_SQL
     node = parse(query)
     # the matches keep the article columns the sections need, so only the fact tables and the
     # samples' few bodies are read again
     matches, parameters = matching_ids_sql(node, filters, ("published_at", "source"))
-    con.execute(f"create or replace temp table search_matches as {matches}", parameters)
+    # one transaction (so the connection must have none open): every section reads the same
+    # snapshot of the lake (a commit landing mid-search cannot make the counts and the top lists
+    # disagree), and the catalog is read once
+    con.execute("begin")
     try:
-        bucket, periods = bucketed(attention(con, filters))
+        con.execute(f"create or replace temp table search_matches as {matches}", parameters)
+        bucket, periods = bucketed(attention(con, filters, day_totals))
         (count,) = con.execute("select count(*) from search_matches").fetchone() or (0,)
         result = SearchResult(query, bucket, int(count), periods)
         result.sources = _records(con.execute(TOP_SQL["sources"], [top]))
-        result.entities = _records(con.execute(TOP_SQL["entities"], [top]))
-        result.places = _records(con.execute(TOP_SQL["places"], [top]))
-        # the matches' quotes, read once for both the speakers and the newest quotes
+        result.entities = _records(con.execute(top_sql["entities"], [top]))
+        result.places = _records(con.execute(top_sql["places"], [top]))
+        # the matches' quotes with their speakers' names, read once for both lists
         con.execute(MATCHED_QUOTES_SQL)
         result.speakers = _records(con.execute(TOP_SQL["speakers"], [top]))
         result.quotes = _records(con.execute(TOP_SQL["quotes"], [top]))
         result.samples = samples(con, node)
-    finally:
-        con.execute("drop table if exists search_quotes")
-        con.execute("drop table if exists search_matches")
+        con.execute("drop table search_quotes")
+        con.execute("drop table search_matches")
+    except BaseException:
+        con.execute("rollback")  # the temporary tables go with it
+        raise
+    con.execute("commit")
     return result
 
 
-def attention(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict[str, Any]]:
+def attention(
+    con: duckdb.DuckDBPyConnection, filters: Filters, day_totals: bool = False
+) -> list[dict[str, Any]]:
     """Return, per day, the matching articles, all articles (under the same filters) and the
-    share that matched."""
-    predicate, parameters = filters.sql()
+    share that matched; `day_totals`: take the totals from the summary DAY_TOTALS, which every
+    commit keeps (a lake no writer of this version has opened yet has none)."""
+    if day_totals:
+        predicate, parameters = filters.sql("published_day", "source", "nullif(language, '')")
+        totals = (
+            "select published_day as period, cast(sum(articles) as bigint) as total "
+            f"from {DAY_TOTALS} where {predicate} group by period"
+        )
+    else:
+        predicate, parameters = filters.sql()
+        totals = (
+            "select cast(a.published_at as date) as period, count(*) as total "
+            f"from articles a where {predicate} and a.published_at is not null group by period"
+        )
     # two aggregates joined on the day: cheaper than joining every article to the matches
     return _records(
         con.execute(
-            "with totals as (select cast(a.published_at as date) as period, count(*) as total "
-            f"from articles a where {predicate} and a.published_at is not null group by period), "
+            f"with totals as ({totals}), "
             "hits as (select cast(published_at as date) as period, count(*) as matches "
             "from search_matches where published_at is not null group by period) "
             "select t.period, coalesce(h.matches, 0) as matches, t.total, "
@@ -191,39 +246,47 @@ def bucketed(days: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
 
 MATCHED_QUOTES_SQL = (
     "create or replace temp table search_quotes as select q.article_id, q.quote_id, "
-    "q.quote_text, q.speaker_text, q.speaker_entity_id, m.published_at, m.source "
-    "from quotes q join search_matches m using (article_id)"
+    "q.quote_text, coalesce(e.canonical_name, q.speaker_text) as speaker, m.published_at, "
+    "m.source from quotes q join search_matches m using (article_id) "
+    "left join entities e on e.entity_id = q.speaker_entity_id"
 )
 TOP_SQL = {
     "sources": (
         "select source, count(*) as articles from search_matches "
         "group by source order by articles desc, source limit ?"
     ),
+    # the flag marks one row per name and article (FIRST_OF): articles without count(distinct),
+    # which costs 2-3x as much over a common word's matches
     "entities": (
-        "select coalesce(canonical_name, text) as entity, any_value(label) as label, "
-        "count(distinct article_id) as articles, count(*) as mentions from mentions "
-        "where article_id in (select article_id from search_matches) "
+        f"select {FIRST_OF['mentions']} as entity, any_value(label) as label, "
+        f"count(*) filter (where {FIRST_COLUMN}) as articles, count(*) as mentions "
+        "from mentions where article_id in (select article_id from search_matches) "
         "group by entity order by articles desc, mentions desc, entity limit ?"
     ),
     "places": (
-        "select coalesce(name, text) as place, any_value(country_code) as country, "
-        "count(distinct article_id) as articles from places "
+        f"select {FIRST_OF['places']} as place, any_value(country_code) as country, "
+        f"count(*) filter (where {FIRST_COLUMN}) as articles from places "
         "where article_id in (select article_id from search_matches) "
         "group by place order by articles desc, place limit ?"
     ),
     "speakers": (
-        "select coalesce(e.canonical_name, q.speaker_text) as speaker, "
-        "count(distinct q.article_id) as articles, count(*) as quotes "
-        "from search_quotes q left join entities e on e.entity_id = q.speaker_entity_id "
-        "where coalesce(e.canonical_name, q.speaker_text) is not null "
+        "select speaker, count(distinct article_id) as articles, count(*) as quotes "
+        "from search_quotes where speaker is not null "
         "group by speaker order by quotes desc, speaker limit ?"
     ),
     "quotes": (
-        "select coalesce(e.canonical_name, q.speaker_text) as speaker, q.quote_text as quote, "
-        "q.published_at, q.source from search_quotes q "
-        "left join entities e on e.entity_id = q.speaker_entity_id "
-        "order by q.published_at desc nulls last, q.quote_id limit ?"
+        "select speaker, quote_text as quote, published_at, source from search_quotes "
+        "order by published_at desc nulls last, quote_id limit ?"
     ),
+}
+
+
+# the same lists where the lake has no first-in-article flags yet
+DISTINCT_TOP_SQL = {
+    name: TOP_SQL[name].replace(
+        f"count(*) filter (where {FIRST_COLUMN})", "count(distinct article_id)"
+    )
+    for name in ("entities", "places")
 }
 
 

@@ -257,8 +257,10 @@ def test_a_run_compacts_the_tables_its_commits_fragmented(
     assert summary["totals"]["articles_new"] == 20
 
     (files,) = lake_query("select count(*) from ducklake_list_files('lake', 'article_terms')")
-    (commits,) = lake_query("select count(*) from ducklake_list_files('lake', 'articles')")
-    assert commits[0] > 3 and files[0] == 1  # five commits' index files merged into one
+    (commits,) = lake_query("select count(*) from ducklake_list_files('lake', 'raw_documents')")
+    (articles,) = lake_query("select count(*) from ducklake_list_files('lake', 'articles')")
+    # five commits' index and article files merged into one each
+    assert commits[0] > 3 and files[0] == 1 and articles[0] == 1
     (words,) = lake_query("select count(*) from article_terms")
     (distinct,) = lake_query(
         "select count(*) from (select distinct article_id, term from article_terms)"
