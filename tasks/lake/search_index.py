@@ -43,6 +43,14 @@ select article_id, term, list(cast(position as integer) order by position) as po
 from positioned where term <> '' group by article_id, term order by term
 """.replace("TITLE_WORDS", _words("title")).replace("BODY_WORDS", _words("body"))
 
+# the start positions an article's rows (t: its article_terms rows of the phrase's words, w: the
+# word's place k in the phrase) have in common
+PHRASE_STARTS = (
+    "len(list_reduce(list(list_transform(t.positions, lambda x: x - w.k)), "
+    "lambda a, b: list_intersect(a, b)))"
+)
+
+
 # table macros stored in the lake; each returns (article_id) for the articles that match
 MACROS = {
     "search_tokens": f"select unnest({_words('input')}) as term",
@@ -57,14 +65,11 @@ MACROS = {
         with words as (
             select unnest(w) as term, generate_subscripts(w, 1) - 1 as k
             from (select list(term) as w from search_tokens(phrase))
-        ),
-        starts as (
-            select t.article_id, unnest(t.positions) - w.k as start, w.k
-            from article_terms t join words w using (term)
         )
-        select distinct article_id from starts group by article_id, start
-        having count(distinct k) = (select count(*) from words)
-    """,
+        select t.article_id from article_terms t join words w using (term)
+        group by t.article_id
+        having count(*) = (select count(*) from words) and PHRASE_STARTS > 0
+    """.replace("PHRASE_STARTS", PHRASE_STARTS),
     "search_all": """
         select article_id from article_terms
         where term in (select term from search_tokens(words))

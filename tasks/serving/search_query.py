@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tasks.lake.search_index import is_word_char, tokens
+from tasks.lake.search_index import PHRASE_STARTS, is_word_char, tokens
 
 FIELDS = ("entity", "country", "place", "speaker", "source", "lang", "language")
 OPERATORS = ("AND", "OR", "NOT")
@@ -299,13 +299,14 @@ def _words_sql(words: tuple[str, ...], parameters: list[Any]) -> str:
         parameters.append(words[0])
         return "select article_id from article_terms where term = ?"
     parameters.extend([list(words), list(words), len(words)])
+    # an article holds the phrase when it holds each of its words, and some start position is in
+    # every word's positions less the word's place in the phrase: one row per article and word,
+    # intersected as lists (half the time of unnesting every position of two common words)
     return (
-        "select distinct article_id from ("
-        "select t.article_id, unnest(t.positions) - w.k as start, w.k "
-        "from article_terms t join ("
+        "select t.article_id from article_terms t join ("
         "select unnest(cast(? as varchar[])) as term, "
-        "generate_subscripts(cast(? as varchar[]), 1) - 1 as k) w using (term)"
-        ") group by article_id, start having count(distinct k) = ?"
+        "generate_subscripts(cast(? as varchar[]), 1) - 1 as k) w using (term) "
+        f"group by t.article_id having count(*) = ? and {PHRASE_STARTS} > 0"
     )
 
 

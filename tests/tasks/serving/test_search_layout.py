@@ -1,6 +1,7 @@
 """What the search reads instead of its base tables: the first-in-article flags of mentions and
 places (articles per name without count(distinct)) and the per-day totals summary. Each must give
-the answers of the base tables exactly, and a lake from before them must answer the same."""
+the answers of the base tables exactly, and a lake from before them must answer the same. Also
+phrases matched by intersecting position lists, with words that repeat."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from tasks import lake
 from tasks.serving.search import Filters, matching_articles, search
-from tests.tasks.serving.search_stories import build_story_lake, stories
+from tasks.serving.search_query import parse
+from tests.tasks.serving.search_stories import brute_force, build_story_lake, stories
 
 pytestmark = pytest.mark.unit
 
@@ -108,3 +111,35 @@ def test_a_lake_from_before_the_flags_and_totals_answers_the_same(tmp_path: Path
             assert search(con, query, filters) == result, (query, filters)
     finally:
         con.close()
+
+
+REPEATS = [
+    "Officers said the the suspect ran; a witness said that that was all she saw.",
+    "That that was the plan, the the spokesman did not deny.",
+    "The plan was that the suspect ran, and that was all.",
+]
+REPEATED_PHRASES = [
+    '"the the"',
+    '"that that was"',
+    '"said that that"',
+    '"that was"',
+    '"the suspect"',
+]
+
+
+def test_phrases_with_a_repeated_word_match_what_a_reading_finds(tmp_path: Path) -> None:
+    articles = TABLES["articles"].to_pylist()
+    for row, body in zip(articles, REPEATS, strict=False):
+        row["body"] = body
+    tables = {**TABLES, "articles": pa.Table.from_pylist(articles, TABLES["articles"].schema)}
+    con = lake.connect(build_story_lake(tmp_path / "lake", tables), read_only=True)
+    try:
+        for query in REPEATED_PHRASES:
+            found = {row["article_id"] for row in matching_articles(con, query)}
+            assert found == brute_force(parse(query), tables), query
+            phrase = query.strip('"')
+            stored = con.execute("select article_id from search_phrase(?)", [phrase]).fetchall()
+            assert {article_id for (article_id,) in stored} == found, query
+    finally:
+        con.close()
+    assert brute_force(parse('"the the"'), tables) == {row["article_id"] for row in articles[:2]}
