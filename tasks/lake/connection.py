@@ -14,6 +14,7 @@ import duckdb
 import duckdb_extensions
 
 from tasks.lake import summaries
+from tasks.lake.compaction import ensure_row_groups
 from tasks.lake.search_index import (
     backfill_search_index,
     ensure_search_macros,
@@ -109,6 +110,7 @@ def connect(
             lock_down(con)
         else:
             ensure_tables(con)
+            ensure_row_groups(con, ALIAS)
             backfill_lsh_bands(con)  # a lake older than its LSH band keys
             backfill_first_in_article(con)  # a lake older than its first-in-article flags
             backfill_search_index(con)  # a lake older than its search index
