@@ -10,9 +10,10 @@ their min/max statistics. Readers keep their snapshots: a merge writes new files
 snapshot, and leaves the old files to `ducklake_expire_snapshots` and `ducklake_cleanup_old_files`.
 
 `articles` is written and merged with row groups of ROW_GROUP_ROWS rows (DuckDB's smallest, a
-table option in the lake that a writer sets when it opens the lake), not the default 122,880: the few bodies a search shows are then read and decompressed
-from their own row groups only, while every scan of the table opens one file instead of one per
-commit (at 100k articles in 201 files, the search's matches took 45 ms, 22 ms merged).
+table option in the lake that a writer sets when it opens the lake), not the default 122,880:
+the few bodies a search shows are then read and decompressed from their own row groups only,
+while every scan of the table opens one file instead of one per commit (at 100k articles in 201
+files, the search's matches took 45 ms, 22 ms merged).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ COMPACTED = {
     "quotes": None,
 }
 COMPACT_OVER_FILES = 32
-# the tables whose merged files keep small row groups, and their rows per group
+# the tables written (and merged) in small row groups, and their rows per group; the writer's
+# connection sets them when it opens the lake (`ensure_row_groups`)
 ROW_GROUP_ROWS = {"articles": 2048}
 
 
@@ -49,7 +51,6 @@ def compact_table(con: duckdb.DuckDBPyConnection, table: str, database: str = "l
         # DuckLake commits a change and a compaction apart and tells a client nothing of a
         # table's order, so the order is set again each time (a snapshot of its own, cheap)
         con.execute(f"alter table {table} set sorted by ({order})")
-    ensure_row_groups(con, database)  # a lake older than the option
     merged = con.execute("call ducklake_merge_adjacent_files(?, ?)", [database, table]).fetchall()
     return sum(int(row[2]) for row in merged)  # (schema, table, files processed, files created)
 
