@@ -26,6 +26,7 @@ lint: install
 	$(BIN)/ruff check flows tasks tests bench
 	$(BIN)/ruff format --check flows tasks tests bench
 	$(BIN)/mypy
+	$(BIN)/sqlfluff lint sql/
 
 bench: install
 	$(BIN)/python bench/ingest.py
