@@ -20,17 +20,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect_dask import DaskTaskRunner
 
 from tasks.extraction.dask_worker import ModelPlugin
-from tasks.extraction.pool import (
-    PendingExtraction,
-    extract_chunk,
-    extraction_chunks,
-    model_language,
-)
+from tasks.extraction.pool import PendingExtraction, extraction_chunks
+from tasks.extraction.worker import ChunkRows, extract_chunk, model_language
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def extract_on_worker(model: str, inputs: list[dict[str, Any]]) -> tuple[dict[str, pa.Table], dict]:
-    """Return one chunk's child tables and per-article fields (on a Dask worker)."""
+def extract_on_worker(model: str, inputs: list[dict[str, Any]]) -> ChunkRows:
+    """Return one chunk's child rows and per-article fields (on a Dask worker)."""
     return extract_chunk(model, inputs)
 
 

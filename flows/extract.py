@@ -13,7 +13,7 @@ from tasks import lake
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.extraction.pool import Extractor, default_processes
 from tasks.lake.lock import lake_writer_lock
-from tasks.schema import EXTRACTED_TABLES
+from tasks.table_keys import EXTRACTED_TABLES
 
 
 def extract_stored(con: Any, pool: Extractor, batch_size: int, only_missing: bool) -> int:

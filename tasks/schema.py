@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from tasks.table_keys import BATCH_KEYS
+
 UTC_TS = pa.timestamp("us", tz="UTC")
 PLACE = pa.struct([("name", pa.string()), ("region", pa.string())])
 
@@ -245,16 +247,19 @@ RUNS = pa.schema(
 
 # the batch tables, in commit order, with the key that makes a rerun add nothing
 BATCH_TABLES: dict[str, tuple[pa.Schema, str]] = {
-    "raw_documents": (RAW_DOCUMENTS, "raw_id"),
-    "articles": (ARTICLES, "article_id"),
-    "article_fingerprints": (ARTICLE_FINGERPRINTS, "article_id"),
-    "article_lsh_bands": (ARTICLE_LSH_BANDS, "band_key"),
-    "mentions": (MENTIONS, "mention_id"),
-    "places": (PLACES, "place_id"),
-    "quotes": (QUOTES, "quote_id"),
-    "date_mentions": (DATE_MENTIONS, "date_mention_id"),
-    "amounts": (AMOUNTS, "amount_id"),
-    "rejected": (REJECTED, "rejected_id"),
+    name: (schema, BATCH_KEYS[name])
+    for name, schema in (
+        ("raw_documents", RAW_DOCUMENTS),
+        ("articles", ARTICLES),
+        ("article_fingerprints", ARTICLE_FINGERPRINTS),
+        ("article_lsh_bands", ARTICLE_LSH_BANDS),
+        ("mentions", MENTIONS),
+        ("places", PLACES),
+        ("quotes", QUOTES),
+        ("date_mentions", DATE_MENTIONS),
+        ("amounts", AMOUNTS),
+        ("rejected", REJECTED),
+    )
 }
 # appended as they come: every validation of every batch is kept
 LOG_TABLES: dict[str, pa.Schema] = {"validation_results": VALIDATION_RESULTS}
@@ -265,8 +270,6 @@ FIRST_OF: dict[str, str] = {
     "places": "coalesce(name, text)",
 }
 FIRST_COLUMN = "first_in_article"
-# tables re-derived from `articles` by extraction
-EXTRACTED_TABLES = ("mentions", "places", "quotes", "date_mentions", "amounts")
 ALL_TABLES: dict[str, pa.Schema] = {
     **{name: schema for name, (schema, _) in BATCH_TABLES.items()},
     "entities": ENTITIES,

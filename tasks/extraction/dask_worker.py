@@ -5,7 +5,7 @@ from __future__ import annotations
 from distributed import Worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from tasks.extraction.pool import warm_up
+from tasks.extraction.worker import warm_up
 
 
 class ModelPlugin(WorkerPlugin):

@@ -12,7 +12,6 @@ its article.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -21,7 +20,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from tasks.extraction.batch_output import CHILD_SCHEMAS, with_fields
+from tasks.extraction.batch_output import CHILD_SCHEMAS, child_tables, with_fields
+from tasks.extraction.worker import extract_chunk, model_language, warm_up
 
 # articles per task a worker takes: small enough that the workers finish a batch together,
 # large enough that shipping the rows back costs little beside spaCy
@@ -34,49 +34,6 @@ def default_processes() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-# a story of our own that takes every extractor's path once, so each worker's first batch does
-# not pay for the gazetteer, the date parser's tables and the rest
-WARM_UP = {
-    "article_id": "warm-up",
-    "body": 'HARBOURVILLE, New Zealand (Reuters) - The mayor said on Tuesday that "the harbour '
-    'will reopen next week", after the council set aside $5 million, or 12 percent of its '
-    "budget, on March 3.",
-    "published_at": None,
-    "dateline_places": [{"name": "Harbourville", "region": "New Zealand"}],
-    "language": "en",
-}
-
-
-def warm_up(model: str) -> None:
-    """Load the model and everything the extractors build on first use (a worker's start).
-
-    A model that cannot load fails the pool, and so the run, with its error; a warm-up story
-    that failed would fail every real one as well, so it is left to the first batch to show.
-    """
-    from tasks.extraction.nlp import load_nlp
-
-    load_nlp(model)
-    with contextlib.suppress(Exception):
-        extract_chunk(model, [WARM_UP])
-
-
-def model_language(model: str) -> str:
-    """Return the language of a model's pipeline, e.g. "en" (loads it in this process)."""
-    from tasks.extraction.nlp import load_nlp
-
-    return load_nlp(model).lang or "en"
-
-
-def extract_chunk(model: str, inputs: list[dict[str, Any]]) -> tuple[dict[str, pa.Table], dict]:
-    """Return the child tables and per-article fields of some articles (in a worker)."""
-    from tasks.extraction.nlp import load_nlp
-    from tasks.extraction.tables import extract_articles, extraction_tables, in_language
-
-    nlp = load_nlp(model)
-    extraction = extract_articles(nlp, in_language(inputs, nlp.lang or "en"))
-    return extraction_tables(extraction), extraction.article_fields
 
 
 def extraction_chunks(articles: pa.Table) -> list[list[dict[str, Any]]]:
@@ -103,14 +60,13 @@ class PendingExtraction:
 
     def result(self) -> tuple[dict[str, pa.Table], pa.Table]:
         parts = self._parts() if callable(self._parts) else [f.result() for f in self._parts]
-        tables = {
-            name: pa.concat_tables([schema.empty_table(), *(p[0][name] for p in parts)])
-            for name, (schema, _) in CHILD_SCHEMAS.items()
-        }
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in CHILD_SCHEMAS}
         fields: dict[str, dict[str, Any]] = {}
-        for _, part_fields in parts:
+        for part_rows, part_fields in parts:
+            for name, table_rows in part_rows.items():
+                rows[name].extend(table_rows)
             fields.update(part_fields)
-        return tables, with_fields(self.articles, fields)
+        return child_tables(rows), with_fields(self.articles, fields)
 
 
 class Extractor(Protocol):

@@ -1,4 +1,8 @@
-"""spaCy extraction: load the pipeline once, turn each Doc into rows for the child tables."""
+"""spaCy extraction: turn each Doc into rows for the child tables.
+
+A worker process that only extracts imports no Arrow (see `worker.py`): the functions that take
+or give Arrow tables import `batch_output` when they are called.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from tasks.extraction.amounts import extract_amounts
-from tasks.extraction.batch_output import CHILD_SCHEMAS, with_fields
 from tasks.extraction.date_mentions import extract_dates
 from tasks.extraction.mentions import entity_id, extract_mentions
 from tasks.extraction.places import extract_places, resolve_place
@@ -18,8 +19,10 @@ from tasks.extraction.quotes import extract_quotes, link_quote_parts
 from tasks.extraction.sentences import sentence_starts
 from tasks.extraction.tone import score_tone
 from tasks.ids import stable_id
+from tasks.table_keys import BATCH_KEYS, EXTRACTED_TABLES
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from spacy.language import Language
     from spacy.tokens import Doc
 
@@ -36,7 +39,7 @@ class Extraction:
     """Rows for each child table, plus the per-article fields extraction fills in."""
 
     rows: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {name: [] for name in CHILD_SCHEMAS}
+        default_factory=lambda: {name: [] for name in EXTRACTED_TABLES}
     )
     article_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -94,7 +97,7 @@ def doc_rows(doc: Doc, article: dict[str, Any]) -> tuple[dict[str, list[dict[str
         "amounts": extract_amounts(doc),
     }
     for table, table_rows in rows.items():
-        key = CHILD_SCHEMAS[table][1]
+        key = BATCH_KEYS[table]
         for index, row in enumerate(table_rows):
             row["article_id"] = article_id
             row[key] = row_id(article_id, table, index, row.get("start_char"), row.get("text"))
@@ -119,14 +122,15 @@ def extract_articles(
 
 def extraction_tables(extraction: Extraction) -> dict[str, pa.Table]:
     """Return the child tables as Arrow tables."""
-    return {
-        name: pa.Table.from_pylist(extraction.rows[name], schema=schema)
-        for name, (schema, _) in CHILD_SCHEMAS.items()
-    }
+    from tasks.extraction.batch_output import child_tables
+
+    return child_tables(extraction.rows)
 
 
 def with_article_fields(articles: pa.Table, extraction: Extraction) -> pa.Table:
     """Return the articles table with tone and focus_country filled from the extraction."""
+    from tasks.extraction.batch_output import with_fields
+
     return with_fields(articles, extraction.article_fields)
 
 

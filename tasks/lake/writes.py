@@ -18,13 +18,13 @@ from tasks.lake.search_index import index_articles
 from tasks.lake.views import SQL_DIR
 from tasks.schema import (
     BATCH_TABLES,
-    EXTRACTED_TABLES,
     FIRST_COLUMN,
     FIRST_OF,
     LOG_TABLES,
     RUNS,
     SOURCE_STATE,
 )
+from tasks.table_keys import EXTRACTED_TABLES
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from tasks.lake.entities import batch_entities
 from tasks.resources import EXPECTATIONS_DIR
-from tasks.schema import EXTRACTED_TABLES
+from tasks.table_keys import EXTRACTED_TABLES
 
 SUITES_DIR = EXPECTATIONS_DIR
 # the tables a batch reads and normalises; the extracted tables hang off articles by article_id
