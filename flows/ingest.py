@@ -48,13 +48,17 @@ class RunState:
     validator: Any = None
     knowledge: Any = None  # the lake's entity snapshot for the lake-level entity rules
 
-    def load_models(self) -> None:
-        """Start the extraction workers and load the suites on the first batch that needs them
-        (a no-op run starts none)."""
+    def start_extraction(self) -> None:
+        """Start the extraction workers on the first batch that has records (a no-op run starts
+        none): they load the model while that batch is parsed."""
         if self.spacy_model and self.extractor is None:
             self.extractor = steps.start_extraction(
                 self.spacy_model, self.n_process, self.dask_address, self.dask_workers
             )
+
+    def load_validator(self) -> None:
+        """Load the suites when the first batch with records is validated: by then its
+        extraction is running, so the workers do not wait while this process imports GX."""
         if self.suites and self.validator is None:
             self.validator = steps.load_validator(*self.suites)
 
@@ -70,6 +74,7 @@ class InFlight:
 
     result: Any
     final: bool  # the source's last batch, which carries its checkpoint
+    has_records: bool = True
     state: Any = None
     extraction: Any = None
 
@@ -91,11 +96,11 @@ def next_batch(stream: Any, source: Any, run: RunState, tally: RunTally) -> InFl
         return None
     if records:  # the workers warm up while this batch is parsed
         with tally.timed("load models"):
-            run.load_models()
+            run.start_extraction()
     with tally.timed("parse"):
         parsed = steps.parse(steps.unwalked(records), run.context)
         result = steps.dedupe(steps.unwalked(parsed), run.index, run.context)
-    batch = InFlight(result, final, state)
+    batch = InFlight(result, final, bool(records), state)
     if run.extractor is not None:
         batch.extraction = steps.submit_extraction(run.extractor, result.tables["articles"])
     return batch
@@ -104,6 +109,9 @@ def next_batch(stream: Any, source: Any, run: RunState, tally: RunTally) -> InFl
 def finish_batch(con: Any, name: str, batch: InFlight, run: RunState, tally: RunTally) -> None:
     """Collect a batch's extraction, validate it and commit it."""
     result = batch.result
+    if batch.has_records:
+        with tally.timed("load models"):
+            run.load_validator()
     if batch.extraction is not None:
         with tally.timed("extract"):  # the time spent waiting for the workers
             result = steps.collect_extraction(
