@@ -7,10 +7,12 @@ import pytest
 
 from tasks.extraction.mentions import entity_id
 from tasks.extraction.tables import (
+    BATCH_CHARS,
     EXTRACT_CHARS,
     extract_articles,
     extract_tables,
     extraction_tables,
+    pipe_batch_size,
     row_id,
     with_article_fields,
 )
@@ -179,6 +181,20 @@ def test_articles_in_other_languages_are_not_extracted(nlp) -> None:
     children, filled = extract_tables(nlp, articles)
     assert set(children["mentions"].column("article_id").to_pylist()) == {"en"}
     assert filled.column("tone").to_pylist()[1] is None
+
+
+def test_spacy_batches_hold_about_batch_chars_characters() -> None:
+    assert pipe_batch_size(["x" * 100] * 40, 64) == 64 and pipe_batch_size([], 64) == 64
+    assert pipe_batch_size(["x" * 2_000] * 40, 64) == BATCH_CHARS // 2_000
+    assert pipe_batch_size(["x" * (BATCH_CHARS * 3)], 64) == 1
+
+
+def test_rows_do_not_depend_on_how_the_stories_are_batched(nlp) -> None:
+    stories = [ARTICLE | {"article_id": f"s{i}", "body": SEED[i * 7 :]} for i in range(6)]
+    one_by_one = extract_articles(nlp, stories, batch_size=1)
+    together = extract_articles(nlp, stories, batch_size=64)
+    assert one_by_one.rows == together.rows
+    assert one_by_one.article_fields == together.article_fields
 
 
 @pytest.mark.slow
