@@ -43,12 +43,19 @@ select article_id, term, list(cast(position as integer) order by position) as po
 from positioned where term <> '' group by article_id, term order by term
 """.replace("TITLE_WORDS", _words("title")).replace("BODY_WORDS", _words("body"))
 
-# the start positions an article's rows (t: its article_terms rows of the phrase's words, w: the
-# word's place k in the phrase) have in common
-PHRASE_STARTS = (
-    "len(list_reduce(list(list_transform(t.positions, lambda x: x - w.k)), "
-    "lambda a, b: list_intersect(a, b)))"
-)
+
+
+def phrase_starts(place: str) -> str:
+    """Return the SQL count of the start positions an article's rows (t: its article_terms rows
+    of the phrase's words; `place`: the column of each row's word's place in the phrase) have
+    in common: the phrase is there when it is above 0."""
+    return (
+        f"len(list_reduce(list(list_transform(t.positions, lambda x: x - {place})), "
+        "lambda a, b: list_intersect(a, b)))"
+    )
+
+
+PHRASE_STARTS = phrase_starts("w.k")
 
 
 # table macros stored in the lake; each returns (article_id) for the articles that match
