@@ -3,9 +3,10 @@
 Builds a temporary DuckLake of --articles synthetic articles (default 100,000) inside DuckDB with
 `insert ... select` from range(): ~35 mentions, ~13 places and ~2 quotes per article, 5,000
 entities drawn log-uniformly (Zipf-like: entity k is about 1/k as frequent as the first), 365 days,
-20 sources, 2% near-duplicates, 1% duplicate raw documents. Then prints, per mart, the median of 5
-warm runs of a full scan (`select count(*) from (select * from mart)`) and of a typical analyst
-query, with their ratio to the target. Also prints what keeping the summary tables costs the
+20 sources, 2% near-duplicates, 1% duplicate raw documents; article ids are 32 hex digits of a
+hash, as a real lake's are (`tasks/ids.py`). Then prints, per mart, the median of 5 warm runs of a
+full scan (`select count(*) from (select * from mart)`) and of a typical analyst query, with their
+ratio to the target. Also prints what keeping the summary tables costs the
 writer: the rebuild of them all, and a --batch-article commit published on the latest day or
 spread over the whole year (a backfill, whose days are left to the end of the run).
 With --search it benchmarks the search instead (docs/search.md): the articles get a synthetic
@@ -53,7 +54,7 @@ ZIPF_COUNTRY = f"cast(floor(pow({COUNTRIES}, random())) as integer) - 1"
 FILL = {
     "articles": """
         select
-            'a' || i as article_id,
+            md5('a' || i) as article_id,
             'r' || i as raw_id,
             'source-' || (i % 20) as source,
             'synthetic' as source_kind,
@@ -62,7 +63,7 @@ FILL = {
                 + to_minutes(cast(i * 7 % 1440 as integer)) as published_at,
             cast(300 + i % 900 as integer) as word_count,
             'h' || i as content_hash,
-            case when i % 50 = 49 then 'a' || (i - 1) end as duplicate_of,
+            case when i % 50 = 49 then md5('a' || (i - 1)) end as duplicate_of,
             random() * 2 - 1 as tone,
             'C' || ({zipf_country}) as focus_country,
             timestamptz '2026-01-01 00:00:00+00' + to_minutes(cast(i // 100 as integer))
@@ -74,11 +75,11 @@ FILL = {
         select
             'r' || i as raw_id,
             'source-' || (i % 20) as source,
-            'a' || i as article_id,
+            md5('a' || i) as article_id,
             false as is_duplicate
         from range({start}, {n}) as t (i)
         union all
-        select 'd' || i, 'source-' || (i % 20), 'a' || i, true
+        select 'd' || i, 'source-' || (i % 20), md5('a' || i), true
         from range({start}, {n}, 100) as t (i)
     """,
     "rejected": """
@@ -88,7 +89,7 @@ FILL = {
     "mentions": """
         select
             'm' || i as mention_id,
-            'a' || (i // 35) as article_id,
+            md5('a' || (i // 35)) as article_id,
             {label} as label,
             {label} || ':' || entity as entity_id,
             'Entity ' || entity as canonical_name,
@@ -99,7 +100,7 @@ FILL = {
     "places": """
         select
             'p' || i as place_id,
-            'a' || (i // 13) as article_id,
+            md5('a' || (i // 13)) as article_id,
             'C' || country as country_code,
             case when i % 10 < 6 then 'city' when i % 10 < 7 then 'admin' else 'country' end
                 as precision,
@@ -113,7 +114,7 @@ FILL = {
     "quotes": """
         select
             'q' || i as quote_id,
-            'a' || (i // 2) as article_id,
+            md5('a' || (i // 2)) as article_id,
             repeat('word ', cast(5 + i % 40 as integer)) as quote_text,
             case when i % 10 < 7 then 'PERSON:' || (entity - entity % 10) end
                 as speaker_entity_id
@@ -179,10 +180,10 @@ def time_commit(
     con.execute(
         "update articles set published_at = timestamptz '2025-12-31 00:00:00+00' "
         f"- to_days(cast(hash(article_id) % {days} as integer)) "
-        f"where cast(substr(article_id, 2) as integer) >= {start}"
+        f"where cast(substr(raw_id, 2) as integer) >= {start}"
     )
     ids = con.execute(
-        f"select article_id from articles where cast(substr(article_id, 2) as integer) >= {start}"
+        f"select article_id from articles where cast(substr(raw_id, 2) as integer) >= {start}"
     ).to_arrow_table()
     began = time.perf_counter()
     summaries.refresh_summaries(con, ids, defer_over=summaries.REFRESH_NOW_ARTICLES)
@@ -253,7 +254,9 @@ def build_search_lake(con: duckdb.DuckDBPyConnection, n: int, batch: int | None 
         lake.refresh_entities(con, None)
         con.execute("commit")
         began = time.perf_counter()
-        merged = compact_fragmented(con)  # as a writer does at the end of its run
+        # every table merged, as a lake fed run by run keeps them (a writer merges at the end of
+        # a run once a table has COMPACT_OVER_FILES files): the fact tables sorted by article id
+        merged = compact_fragmented(con, over_files=1)
         print(f"compacted {merged} in {time.perf_counter() - began:.1f} s")
         return index_s
     con.execute("begin")
@@ -280,7 +283,7 @@ def time_index_commit(
     fill(con, start, start + size, text=True)
     batch = con.execute(
         "select article_id, title, body from articles "
-        "where cast(substr(article_id, 2) as integer) >= ?",
+        "where cast(substr(raw_id, 2) as integer) >= ?",
         [start],
     ).to_arrow_table()
     began = time.perf_counter()

@@ -22,6 +22,8 @@ SECTIONS = {
     "places": ["place", "country", "articles"],
     "speakers": ["speaker", "quotes", "articles"],
 }
+# the sections counted over a sample of a huge match set
+SAMPLED_SECTIONS = ("entities", "places")
 
 
 def search(
@@ -75,7 +77,13 @@ def print_result(result: Any, output: OutputFormat) -> None:
     """Print a search result: every section as tables, its attention rows as CSV, or one JSON
     object."""
     if output is OutputFormat.json:
-        body = {"query": result.query, "bucket": result.bucket, "matches": result.matches}
+        body = {
+            "query": result.query,
+            "bucket": result.bucket,
+            "matches": result.matches,
+            # the matches the top entities and places count (a sample of a huge match set)
+            "sampled": result.sampled,
+        }
         sections = {name: rows for name, rows in result.sections().items()}
         sys.stdout.write(json.dumps(body | sections, default=str, ensure_ascii=False) + "\n")
         return
@@ -89,7 +97,8 @@ def print_result(result: Any, output: OutputFormat) -> None:
     out.rule(f"attention per {result.bucket}")
     write_rows(columns, rows, output)
     for name, names in SECTIONS.items():
-        out.rule(f"top {name}")
+        note = result.sample_note() if name in SAMPLED_SECTIONS else ""
+        out.rule(f"top {name}" + (f" ({note})" if note else ""))
         write_rows(names, [tuple(row[c] for c in names) for row in result.sections()[name]], output)
     out.rule("sample articles")
     for row in result.samples:

@@ -6,7 +6,10 @@ them at the end of a run once a table has more than COMPACT_OVER_FILES files, wi
 `ducklake_merge_adjacent_files` (files under the lake's target size only, so the work stays in
 proportion to what was added since the last merge). The search index is written sorted by term:
 each merged file's row groups then cover a narrow range of terms, and a look-up skips the rest by
-their min/max statistics. Readers keep their snapshots: a merge writes new files and a new
+their min/max statistics. The fact tables (mentions, places, quotes) are written sorted by
+article id for the same reason: ids are uniform hashes, so a range of ids is a random sample of
+articles, and the search's top lists over a huge match set read only that range's row groups
+(`tasks/serving/search.py`, SAMPLE_ARTICLES). Readers keep their snapshots: a merge writes new files and a new
 snapshot, and leaves the old files to `ducklake_expire_snapshots` and `ducklake_cleanup_old_files`.
 
 `articles` is written and merged with row groups of ROW_GROUP_ROWS rows (DuckDB's smallest, a
@@ -26,9 +29,9 @@ from tasks.lake.sql import identifier
 COMPACTED = {
     "article_terms": "term asc",
     "articles": None,
-    "mentions": None,
-    "places": None,
-    "quotes": None,
+    "mentions": "article_id asc",
+    "places": "article_id asc",
+    "quotes": "article_id asc",
 }
 COMPACT_OVER_FILES = 32
 # the tables written (and merged) in small row groups, and their rows per group; the writer's

@@ -124,6 +124,8 @@ def render_query_html(
     restrictions = ", ".join(
         f"{name} {value}" for name, value in vars(filters).items() if value is not None
     )
+    note = result.sample_note()
+    sampled = f'<p class="meta sampled">{html.escape(note)}</p>' if note else ""
     image = base64.b64encode(chart_png).decode("ascii")
     title = f"Search: {result.query}"
     return (
@@ -136,9 +138,10 @@ def render_query_html(
         f"{cards}"
         f'<img alt="attention" id="chart-attention" src="data:image/png;base64,{image}">'
         '<div class="columns">'
-        f"<div><h2>Entities</h2>"
+        f"<div><h2>Entities</h2>{sampled}"
         f"{table_html(result.entities, ['entity', 'label', 'articles'])}</div>"
-        f"<div><h2>Places</h2>{table_html(result.places, ['place', 'country', 'articles'])}</div>"
+        f"<div><h2>Places</h2>{sampled}"
+        f"{table_html(result.places, ['place', 'country', 'articles'])}</div>"
         f"<div><h2>Sources</h2>{table_html(result.sources, ['source', 'articles'])}</div>"
         "</div>"
         f"<h2>Quoted speakers</h2>{table_html(result.speakers, ['speaker', 'quotes', 'articles'])}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,6 +21,15 @@ SAMPLES = 5
 PASSAGE_CHARS = 120
 # the summary of articles per day, source and language that the shares divide by
 DAY_TOTALS = "sum_article_days"
+# A match set larger than this has its top entities and places counted over a uniform sample of
+# about this many of its articles: those whose ids fall below a bound. Ids are hex digits of a
+# hash (tasks/ids.py), so a range of ids is a random sample, and the fact tables are merged
+# sorted by id (tasks/lake/compaction.py), so the range is read from its own row groups only.
+# Without it a common word's matches join every mention row in the lake: at 1M articles, 35M
+# rows for each search. Media Cloud samples its top words the same way; the result says so.
+SAMPLE_ARTICLES = 20_000
+# hex digits of the bound: steps of 1/16.7M of the id space
+BOUND_DIGITS = 6
 
 
 class SearchUnavailable(RuntimeError):
@@ -63,6 +73,9 @@ class SearchResult:
     query: str
     bucket: str  # "day" or "week"
     matches: int
+    # the matches the top entities and places count: all of them, or a uniform sample of a
+    # huge match set (see SAMPLE_ARTICLES); None: all
+    sampled: int | None = None
     attention: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
@@ -82,6 +95,17 @@ class SearchResult:
             "quotes": self.quotes,
             "samples": self.samples,
         }
+
+    @property
+    def is_sampled(self) -> bool:
+        """Whether the top entities and places count a sample of the matches, not all."""
+        return self.sampled is not None and self.sampled < self.matches
+
+    def sample_note(self) -> str:
+        """Return what the top entities and places count, for a heading: '' when all matches."""
+        if self.sampled is None or self.sampled >= self.matches:
+            return ""
+        return f"in a random sample of {self.sampled:,} of the {self.matches:,} matches"
 
 
 def require_index(con: duckdb.DuckDBPyConnection) -> None:
@@ -154,10 +178,16 @@ def matching_articles(
 
 
 def search(
-    con: duckdb.DuckDBPyConnection, query: str, filters: Filters = Filters(), top: int = TOP
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    filters: Filters = Filters(),
+    top: int = TOP,
+    sample: int = SAMPLE_ARTICLES,
 ) -> SearchResult:
     """Return what a search finds: counts and shares per day or week, top sources, entities,
-    places, speakers and quotes among the matches, and sample articles with a passage.
+    places, speakers and quotes among the matches, and sample articles with a passage. The top
+    entities and places of more than `sample` matches count a uniform sample of about `sample`
+    of them (`SearchResult.sampled`); every other section counts them all.
 
     The search runs in a transaction of its own: `con` must have none open."""
     day_totals, first_flags = _lake_features(con)
@@ -174,22 +204,53 @@ def search(
         con.execute(f"create or replace temp table search_matches as {matches}", parameters)
         bucket, periods = bucketed(attention(con, filters, day_totals))
         (count,) = con.execute("select count(*) from search_matches").fetchone() or (0,)
-        result = SearchResult(query, bucket, int(count), periods)
+        result = SearchResult(query, bucket, int(count), attention=periods)
         result.sources = _records(con.execute(TOP_SQL["sources"], [top]))
-        result.entities = _records(con.execute(top_sql["entities"], [top]))
-        result.places = _records(con.execute(top_sql["places"], [top]))
+        result.sampled, low, high = facet_sample(con, sample_bound(result.matches, sample))
+        result.entities = _records(con.execute(top_sql["entities"], [low, high, top]))
+        result.places = _records(con.execute(top_sql["places"], [low, high, top]))
         # the matches' quotes with their speakers' names, read once for both lists
         con.execute(MATCHED_QUOTES_SQL)
         result.speakers = _records(con.execute(TOP_SQL["speakers"], [top]))
         result.quotes = _records(con.execute(TOP_SQL["quotes"], [top]))
         result.samples = samples(con, node)
-        con.execute("drop table search_quotes")
-        con.execute("drop table search_matches")
+        for table in ("search_quotes", "search_sample", "search_matches"):
+            con.execute(f"drop table {table}")
     except BaseException:
         con.execute("rollback")  # the temporary tables go with it
         raise
     con.execute("commit")
     return result
+
+
+def sample_bound(matches: int, sample: int = SAMPLE_ARTICLES) -> str | None:
+    """Return the id below which about `sample` of `matches` uniform hex ids fall (BOUND_DIGITS
+    hex digits: an id is below it when its first digits are), or None to keep them all."""
+    if matches <= sample:
+        return None
+    steps = 16**BOUND_DIGITS
+    return format(min(steps - 1, math.ceil(steps * sample / matches)), f"0{BOUND_DIGITS}x")
+
+
+def facet_sample(
+    con: duckdb.DuckDBPyConnection, bound: str | None
+) -> tuple[int, str | None, str | None]:
+    """Keep the matches the top entities and places count (those below `bound`; all without
+    one) as the temporary table search_sample; return how many and their lowest and highest id.
+
+    The top lists filter the fact tables on that id range as well as joining the sample: a
+    constant range is what the scan can check against each row group's min/max and skip."""
+    below = "where article_id < ?" if bound is not None else ""
+    con.execute(
+        f"create or replace temp table search_sample as "
+        f"select article_id from search_matches {below}",
+        [bound] if bound is not None else [],
+    )
+    row = con.execute(
+        "select count(*), min(article_id), max(article_id) from search_sample"
+    ).fetchone()
+    count, low, high = row if row is not None else (0, None, None)
+    return int(count), low, high
 
 
 def attention(
@@ -260,13 +321,15 @@ TOP_SQL = {
     "entities": (
         f"select {FIRST_OF['mentions']} as entity, any_value(label) as label, "
         f"count(*) filter (where {FIRST_COLUMN}) as articles, count(*) as mentions "
-        "from mentions where article_id in (select article_id from search_matches) "
+        "from mentions where article_id between ? and ? "
+        "and article_id in (select article_id from search_sample) "
         "group by entity order by articles desc, mentions desc, entity limit ?"
     ),
     "places": (
         f"select {FIRST_OF['places']} as place, any_value(country_code) as country, "
         f"count(*) filter (where {FIRST_COLUMN}) as articles from places "
-        "where article_id in (select article_id from search_matches) "
+        "where article_id between ? and ? "
+        "and article_id in (select article_id from search_sample) "
         "group by place order by articles desc, place limit ?"
     ),
     "speakers": (

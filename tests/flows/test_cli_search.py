@@ -34,6 +34,7 @@ def test_search_prints_each_format_and_a_chart(story_lake: Path, tmp_path: Path)
     assert as_json.returncode == 0, as_json.stderr
     result = json.loads(as_json.stdout)
     assert result["matches"] == len(expected)
+    assert result["sampled"] == len(expected)  # a small match set: the top lists count them all
     assert sum(row["matches"] for row in result["attention"]) == len(expected)
     assert {row["entity"] for row in result["entities"]} >= {"Dmitry Peskov"}
 

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from tasks import lake
+from tasks.ids import stable_id
 from tasks.lake.search_index import tokens
 from tasks.lake.views import load_views, register_views
 from tasks.schema import ARTICLES, MENTIONS, PLACES, QUOTES
@@ -68,7 +69,7 @@ def stories(count: int = 48) -> dict[str, pa.Table]:
     articles, mentions, places, quotes = [], [], [], []
     for i in range(count):
         parts = story(i)
-        article_id = f"s{i:03d}"
+        article_id = stable_id("story", i)  # hex digits of a hash, as the lake's ids are
         articles.append(
             {
                 "article_id": article_id,

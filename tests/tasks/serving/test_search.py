@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tasks import lake
+from tasks.ids import stable_id
 from tasks.lake.search_index import tokens
-from tasks.serving.search import Filters, bucketed, highlight, matching_articles, search
+from tasks.serving.search import (
+    Filters,
+    bucketed,
+    highlight,
+    matching_articles,
+    sample_bound,
+    search,
+)
 from tasks.serving.search_query import (
     And,
     Field,
@@ -212,3 +221,78 @@ def test_commits_index_new_articles_and_a_writer_backfills_an_old_lake(tmp_path:
     articles = TABLES["articles"].slice(0, 15).to_pylist()
     assert len(before) == sum(len(set(tokens(a["title"]) + tokens(a["body"]))) for a in articles)
     assert {row[0] for row in before} == {a["article_id"] for a in articles}
+
+
+def _top_names(table: str, name: str, ids: set[str], top: int = 10) -> list[tuple[str, int]]:
+    """Brute force: the names most articles among `ids` hold, as the search ranks them."""
+    articles: dict[str, set[str]] = {}
+    counts: Counter[str] = Counter()
+    for row in TABLES[table].to_pylist():
+        if row["article_id"] in ids:
+            key = row[name] or row["text"]
+            articles.setdefault(key, set()).add(row["article_id"])
+            counts[key] += 1
+    ranked = sorted(articles, key=lambda key: (-len(articles[key]), -counts[key], key))
+    return [(key, len(articles[key])) for key in ranked[:top]]
+
+
+def test_top_lists_of_a_huge_match_set_count_a_uniform_sample_by_id(reader) -> None:
+    query = "putin OR merkel OR macron"
+    matched = brute_force(parse(query), TABLES)
+    exact = search(reader, query)
+    assert exact.sampled == exact.matches == len(matched) and not exact.is_sampled
+    assert exact.sample_note() == ""
+    assert [(r["entity"], r["articles"]) for r in exact.entities] == _top_names(
+        "mentions", "canonical_name", matched
+    )
+    assert [(r["place"], r["articles"]) for r in exact.places] == _top_names(
+        "places", "name", matched
+    )
+
+    sampled = search(reader, query, sample=len(matched) // 3)
+    bound = sample_bound(len(matched), len(matched) // 3)
+    assert bound is not None
+    below = {article_id for article_id in matched if article_id < bound}
+    assert 0 < len(below) < len(matched)
+    assert sampled.sampled == len(below) and sampled.is_sampled
+    assert f"{len(below):,} of the {len(matched):,} matches" in sampled.sample_note()
+    assert [(r["entity"], r["articles"]) for r in sampled.entities] == _top_names(
+        "mentions", "canonical_name", below
+    )
+    assert [(r["place"], r["articles"]) for r in sampled.places] == _top_names(
+        "places", "name", below
+    )
+    # every other section still counts every match
+    for section in ("attention", "sources", "speakers", "quotes", "samples"):
+        assert getattr(sampled, section) == getattr(exact, section)
+
+
+def test_the_sample_bound_keeps_its_share_of_uniform_ids() -> None:
+    assert sample_bound(20_000, 20_000) is None
+    assert sample_bound(5, 20_000) is None
+    ids = [stable_id("article", i) for i in range(200_000)]
+    for matches, sample in ((200_000, 20_000), (200_000, 1_000), (30_000, 20_000)):
+        bound = sample_bound(matches, sample)
+        assert bound is not None and len(bound) == 6
+        kept = sum(article_id < bound for article_id in ids) * matches / len(ids)
+        assert abs(kept - sample) < 0.05 * sample + 50, (matches, sample, kept)
+    assert sample_bound(10**12, 1) == "000001"  # never an empty range
+
+
+def test_a_sampled_result_says_so_in_the_page_the_table_and_the_json(reader, capsys) -> None:
+    from flows.cli_common import OutputFormat
+    from flows.cli_search import print_result
+    from tasks.serving.report_query import render_query_html
+
+    result = search(reader, "putin OR merkel OR macron", sample=5)
+    note = result.sample_note()
+    assert result.is_sampled and note.startswith("in a random sample of")
+    page = render_query_html(result, b"", Filters(), datetime.now(UTC))
+    assert page.count(note) == 2  # over the entities and over the places
+    print_result(result, OutputFormat.table)
+    table = capsys.readouterr().out
+    assert f"top entities ({note})" in table and f"top places ({note})" in table
+    assert "top sources (" not in table
+    print_result(result, OutputFormat.json)
+    body = json.loads(capsys.readouterr().out)
+    assert (body["matches"], body["sampled"]) == (result.matches, result.sampled)
