@@ -13,10 +13,11 @@ articles, and the search's top lists over a huge match set read only that range'
 snapshot, and leaves the old files to `ducklake_expire_snapshots` and `ducklake_cleanup_old_files`.
 
 `articles` is written and merged with row groups of ROW_GROUP_ROWS rows (DuckDB's smallest, a
-table option in the lake that a writer sets when it opens the lake), not the default 122,880:
-the few bodies a search shows are then read and decompressed from their own row groups only,
-while every scan of the table opens one file instead of one per commit (at 100k articles in 201
-files, the search's matches took 45 ms, 22 ms merged).
+table option in the lake that a writer sets when it opens the lake), not the default 122,880,
+and sorted by article id: the few bodies a search shows are then read and decompressed from
+their own row groups only (at 1M articles, five bodies by id: 820 ms from unsorted files, 28 ms
+sorted), while every scan of the table opens one file instead of one per commit (at 100k
+articles in 201 files, the search's matches took 45 ms, 22 ms merged).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tasks.lake.sql import identifier
 # the tables a writer compacts, each with the order its merged files are written in
 COMPACTED = {
     "article_terms": "term asc",
-    "articles": None,
+    "articles": "article_id asc",
     "mentions": "article_id asc",
     "places": "article_id asc",
     "quotes": "article_id asc",

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 import pytest
 
 from tasks import lake
-from tasks.lake.compaction import compact_fragmented, compact_table, data_files
+from tasks.lake.compaction import ROW_GROUP_ROWS, compact_fragmented, compact_table, data_files
 from tasks.serving.search import Filters, matching_articles, search
 from tests.tasks.serving.search_stories import stories
 from tests.tasks.serving.test_search import QUERIES
@@ -16,6 +16,7 @@ pytestmark = pytest.mark.unit
 
 SORTED = {
     "article_terms": "term",
+    "articles": "article_id",
     "mentions": "article_id",
     "places": "article_id",
     "quotes": "article_id",
@@ -58,14 +59,6 @@ def test_compaction_merges_the_index_sorted_and_keeps_every_answer(tmp_path):
         assert merged == dict.fromkeys(
             ("article_terms", "articles", "mentions", "places", "quotes"), commits
         )
-        # the merged articles keep small row groups (not one): a sample's body is read from its own
-        ((path,),) = con.execute(
-            "select data_file from ducklake_list_files('lake', 'articles')"
-        ).fetchall()
-        groups = con.execute(
-            "select count(distinct row_group_id) from parquet_metadata(?)", [path]
-        ).fetchone()
-        assert groups is not None and groups[0] > 1
         assert data_files(con, "article_terms") < files_before
         # the index merged sorted by term, the fact tables by article id (a range of ids is
         # read from its own row groups: the search's sample of a huge match set)
@@ -83,5 +76,34 @@ def test_compaction_merges_the_index_sorted_and_keeps_every_answer(tmp_path):
         assert _answers(con) == before
         assert search(con, "putin OR merkel") == searched_before
         assert compact_table(con, "article_terms") == 0  # one file left: nothing to merge
+    finally:
+        con.close()
+
+
+def test_merged_articles_are_sorted_by_id_in_small_row_groups(tmp_path):
+    """A sample's body is read from its own row group: ids sorted, at most ROW_GROUP_ROWS a group."""
+    con = lake.connect(lake.LakeLocation.local(tmp_path / "lake"))
+    try:
+        size = ROW_GROUP_ROWS["articles"]
+        for commit in range(2):  # two files of unsorted ids, more rows than one group holds
+            con.execute(
+                "insert into articles (article_id, raw_id, source, title, body) "
+                "select md5(cast(i as varchar)), 'r' || i, 'wire', 'Story ' || i, 'Body ' || i "
+                "from range(?, ?) as t (i)",
+                [commit * size, (commit + 1) * size],
+            )
+        assert compact_table(con, "articles") == 2
+        ((path,),) = con.execute(
+            "select data_file from ducklake_list_files('lake', 'articles')"
+        ).fetchall()
+        groups = con.execute(
+            "select count(distinct row_group_id), max(row_group_num_rows) from parquet_metadata(?)",
+            [path],
+        ).fetchone()
+        assert groups is not None and groups[0] > 1 and groups[1] <= size
+        ids = [
+            i for (i,) in con.execute("select article_id from read_parquet(?)", [path]).fetchall()
+        ]
+        assert len(ids) == 2 * size and ids == sorted(ids)
     finally:
         con.close()
