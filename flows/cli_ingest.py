@@ -60,7 +60,10 @@ def run(
     lake_path = lake or settings.lake
     _quiet_prefect(verbose)
     try:
-        with prefect_api(lambda: import_module("flows.ingest").ingest) as ingest:
+        with prefect_api(
+            lambda: import_module("flows.ingest").ingest,
+            lambda: import_module("flows.ingest").warm_up(settings.validate_batches),
+        ) as ingest:
             summary = run_ingest(ingest, settings, specs, lake_path)
     except PrefectServerError as error:  # not RuntimeError: typer.Exit is one
         console.print(f"[red]ingest failed:[/red] {error}")

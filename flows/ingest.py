@@ -16,11 +16,11 @@ from flows import steps
 from flows.progress import report_progress
 from flows.settings import SourceSpec, restore_secrets
 from tasks import lake
-from tasks.documents.normalise import NormaliseContext
+from tasks.documents.normalise import NormaliseContext, load_language_model
 from tasks.extraction.nlp import DEFAULT_MODEL
 from tasks.extraction.pool import default_processes
 from tasks.lake.lock import lake_writer_lock
-from tasks.quality.suites import SUITES_DIR, BatchValidationError
+from tasks.quality.suites import SUITES_DIR, BatchValidationError, import_gx
 from tasks.secrets import redact
 from tasks.serving.publish import PublishTarget
 from tasks.serving.run_summary import RunTally, build_summary, error_text, run_status
@@ -213,6 +213,15 @@ def compact_tables(con: duckdb.DuckDBPyConnection, logger: Any) -> None:
             logger.info("compacted %s: %d files merged", table, files)
     except duckdb.Error as error:
         logger.warning("tables not compacted: %s", redact(str(error)))
+
+
+def warm_up(validate_batches: bool) -> None:
+    """Load what a run's first batch needs in this process: the language model, and GX when the
+    run validates. `newslake run` calls this while Prefect's temporary server starts, when one
+    core would otherwise sit idle; later, the same loads would compete with the workers."""
+    load_language_model()
+    if validate_batches:
+        import_gx()
 
 
 @flow(name="ingest")

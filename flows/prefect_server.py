@@ -92,11 +92,15 @@ class TemporaryServer:
 
 
 @contextlib.contextmanager
-def prefect_api(load_flow: Callable[[], T]) -> Iterator[T]:
+def prefect_api(
+    load_flow: Callable[[], T], while_starting: Callable[[], object] | None = None
+) -> Iterator[T]:
     """Yield the flow `load_flow` imports, with a Prefect API to run it on.
 
     The API is the one PREFECT_API_URL names, else a TemporaryServer that starts before the flow
-    is imported and stops when the block ends.
+    is imported and stops when the block ends. `while_starting` runs once the flow is imported if
+    that server is not answering yet: work the run needs anyway, done while this process would
+    otherwise wait.
     """
     if os.environ.get("PREFECT_API_URL"):
         yield load_flow()
@@ -104,6 +108,8 @@ def prefect_api(load_flow: Callable[[], T]) -> Iterator[T]:
     server = TemporaryServer()
     try:
         flow = load_flow()
+        if while_starting is not None and not healthy(server.api_url):
+            while_starting()
         server.wait_ready()
         # Prefect read its settings when it was imported: the API goes in through its own
         # override, and in the environment for the processes this one starts

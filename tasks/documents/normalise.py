@@ -117,6 +117,11 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     return str(language) if len(language) == 2 else fallback
 
 
+def load_language_model() -> None:
+    """Load the language classifier's model now (about a second) rather than on the first story."""
+    py3langid.classify("the model loads on the first text it is asked to classify")
+
+
 def count_words(text: str) -> int:
     """Return the number of words, counting each CJK character as one."""
     return sum(1 for _ in _WORD.finditer(text))

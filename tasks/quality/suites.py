@@ -62,6 +62,11 @@ class Outcome:
         return [f for f in self.failures if f.level == "batch"]
 
 
+def import_gx() -> None:
+    """Import Great Expectations (a few seconds of CPU), e.g. while something else starts."""
+    import great_expectations  # noqa: F401
+
+
 def load_suites(directory: Path = SUITES_DIR) -> dict[str, dict[str, Any]]:
     """Return the suite definitions (GX JSON) by table name."""
     suites = {}
