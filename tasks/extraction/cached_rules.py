@@ -11,7 +11,9 @@ cached here (operators, extension attributes, lexical attributes set) keeps its 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -65,16 +67,25 @@ def _pipe(component: Any, docs: Iterable[Doc]) -> Iterator[Doc]:
 
 
 class CachedAttributeRuler:
-    """An AttributeRuler's single-token rules looked up per distinct key; longer rules matched."""
+    """An AttributeRuler's single-token rules looked up per distinct key; longer rules matched.
 
-    def __init__(self, stock: AttributeRuler, key_names: list[str]) -> None:
+    The key is a token's values of the attributes single-token rules test, each value no rule
+    names or finds folded into one (`Named`): under a thousand keys in English news, not one
+    per word.
+    """
+
+    def __init__(self, stock: AttributeRuler, tested: dict[str, Named | None]) -> None:
         from spacy.attrs import IDS
         from spacy.matcher import Matcher
 
         self.stock, self.name = stock, stock.name
-        self.key_ids = [IDS[n] for n in key_names]
+        self.key_ids = [IDS[n] for n in tested]
+        self.named = [
+            (column, named.finish(stock.vocab.strings))
+            for column, named in enumerate(tested.values())
+            if named is not None
+        ]
         self.out_ids = [IDS[n] for n in SETTABLE]
-        self.out_at = [key_names.index(n) for n in SETTABLE]
         self.single = Matcher(stock.vocab)
         self.multi = Matcher(stock.vocab)
         for i, rule in enumerate(_rules(stock)):
@@ -88,14 +99,14 @@ class CachedAttributeRuler:
             [(self.out_ids.index(attr), value) for attr, value in attrs.items()]
             for attrs in stock.attrs
         ]
-        self.cache: dict[tuple[int, ...], tuple[tuple[int, ...], list[int]]] = {}
+        self.cache: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = {}
 
     @classmethod
     def of(cls, stock: AttributeRuler) -> CachedAttributeRuler | None:
         """Return the cached form of the ruler, or None where its rules are not all cacheable."""
         from spacy.attrs import IDS
 
-        tested: set[str] = set()
+        tested: dict[str, Named | None] = {}
         for rule in _rules(stock):
             if set(rule["attrs"]) - set(SETTABLE):
                 return None  # extension or lexical attributes: the stock ruler sets them
@@ -103,23 +114,25 @@ class CachedAttributeRuler:
                 if len(pattern) == 1 and rule["index"] not in (0, -1):
                     return None  # the stock ruler raises on these; keep its error
                 for token in pattern:
-                    names = {n.upper() for n in token}
+                    names = {"ORTH" if n.upper() == "TEXT" else n.upper() for n in token}
                     if "OP" in names or not names <= set(IDS):
                         return None
-                    tested |= names
-        tested = {"ORTH" if n == "TEXT" else n for n in tested}
-        return cls(stock, sorted(tested - set(SETTABLE)) + list(SETTABLE))
+                    if len(pattern) == 1:
+                        for name, test in token.items():
+                            name = "ORTH" if name.upper() == "TEXT" else name.upper()
+                            tested[name] = Named.add(tested.get(name, Named()), name, test)
+        return cls(stock, tested)
 
     def _rules_of(self, doc: Doc, i: int) -> tuple[int, ...]:
         found = self.single(doc[i : i + 1], allow_missing=True, as_spans=False)
         return tuple(sorted(int(self.stock.vocab.strings[m]) for m, _, _ in found))
 
-    def _apply(self, rules: Iterable[int], start: list[int]) -> list[int]:
-        values = [start[at] for at in self.out_at]
+    def _patch(self, rules: Iterable[int]) -> tuple[tuple[int, int], ...]:
+        """Return (column, value) of what the rules set, applied in order (the last one wins)."""
+        values: dict[int, int] = {}
         for rule in rules:
-            for position, value in self.sets[rule]:
-                values[position] = value
-        return values
+            values.update(self.sets[rule])
+        return tuple(values.items())
 
     def _targets(self, doc: Doc) -> dict[int, list[int]]:
         """Return the rules of longer patterns, by the token each one sets (as the stock ruler)."""
@@ -132,32 +145,93 @@ class CachedAttributeRuler:
             targets.setdefault(start + index if index >= 0 else end + index, []).append(rule)
         return targets
 
+    def _keys(self, doc: Doc) -> list[list[int]]:
+
+        if not self.key_ids:  # longer rules only
+            return [[] for _ in range(len(doc))]
+        keys = doc.to_array(self.key_ids).reshape(len(doc), len(self.key_ids))
+        for column, named in self.named:
+            keys[~named.kept(keys[:, column]), column] = named.other
+        return cast("list[list[int]]", keys.tolist())
+
     def __call__(self, doc: Doc) -> Doc:
         import numpy
 
+        if not len(doc):
+            return doc
         targets = self._targets(doc)
         if -1 in targets:
             return self.stock(doc)
-        keys = doc.to_array(self.key_ids).tolist() if len(doc) else []
-        out = []
         if len(self.cache) > CACHE_LIMIT:
             self.cache.clear()
-        for i, row in enumerate(keys):
+        out = doc.to_array(self.out_ids).reshape(len(doc), len(self.out_ids)).tolist()
+        for i, row in enumerate(self._keys(doc)):
             key = tuple(row)
             entry = self.cache.get(key)
             if entry is None:
                 rules = self._rules_of(doc, i)
-                entry = self.cache[key] = (rules, self._apply(rules, row))
-            if i in targets:
-                out.append(self._apply(sorted(entry[0] + tuple(targets[i])), row))
-            else:
-                out.append(entry[1])
-        if out:
-            doc.from_array(self.out_ids, cast(Any, numpy.asarray(out, dtype="uint64")))
+                entry = self.cache[key] = (rules, self._patch(rules))
+            patch = self._patch(sorted(entry[0] + tuple(targets[i]))) if i in targets else entry[1]
+            for column, value in patch:
+                out[i][column] = value
+        doc.from_array(self.out_ids, cast(Any, numpy.asarray(out, dtype="uint64")))
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         return _pipe(self, docs)
+
+
+@dataclass
+class Named:
+    """What single-token tests of one attribute tell apart: the values they name (equality, IN,
+    NOT_IN) and the strings their regular expressions find. Every other value meets all of them
+    alike, so those fold into one value of the key, `other`. None where a test needs the value
+    itself (comparisons, morph sets, numbers and flags)."""
+
+    values: set[str] = field(default_factory=set)
+    patterns: list[str] = field(default_factory=list)
+    hashes: Any = None
+    other: int = 0
+    found: dict[int, bool] = field(default_factory=dict)
+    strings: Any = None
+
+    @staticmethod
+    def add(named: Named | None, name: str, test: Any) -> Named | None:
+        """Return `named` with the test's values or pattern added; None where it cannot fold."""
+        if named is None or name == "MORPH":
+            return None
+        test = test if isinstance(test, dict) else {"IN": [test]}
+        if set(test) - {"IN", "NOT_IN", "REGEX"}:
+            return None
+        listed = [v for op, vs in test.items() if op != "REGEX" for v in vs]
+        patterns = [test["REGEX"]] if "REGEX" in test else []
+        if not all(isinstance(value, str) for value in listed + patterns):
+            return None
+        return Named(named.values | set(listed), named.patterns + patterns)
+
+    def finish(self, strings: Any) -> Named:
+        import numpy
+
+        hashes = {strings.add(value) for value in self.values}
+        other = 2**64 - 1  # a 64-bit value no test names
+        while other in hashes:
+            other -= 1
+        self.hashes = numpy.array(sorted(hashes), dtype="uint64")
+        self.other, self.strings = other, strings
+        return self
+
+    def kept(self, column: Any) -> Any:
+        """Return the mask of the values the tests tell apart (named, or found by a pattern)."""
+        import numpy
+
+        kept = numpy.isin(column, self.hashes)
+        if self.patterns:
+            for value in numpy.unique(column[~kept]).tolist():
+                if value not in self.found:
+                    text = self.strings[value] if value in self.strings else ""  # noqa: SIM401
+                    self.found[value] = any(re.search(p, text) for p in self.patterns)
+            kept |= numpy.array([self.found.get(v, False) for v in column.tolist()], dtype=bool)
+        return kept
 
 
 class CachedLemmatizer:

@@ -73,6 +73,10 @@ def test_later_rules_win_single_and_longer_patterns_alike() -> None:
         {"patterns": [[{"TAG": {"IN": ["VBZ", "VBP"]}}]], "attrs": {"POS": "VERB"}},
         {"patterns": [[{"LOWER": {"REGEX": "^x+$"}}]], "attrs": {"LEMMA": "x"}},
         {"patterns": [[{"LOWER": "york"}]], "attrs": {"POS": "X"}},
+        {
+            "patterns": [[{"DEP": {"NOT_IN": ["nsubj", "amod"]}, "TAG": "NN"}]],
+            "attrs": {"LEMMA": "other"},
+        },
         {"patterns": [[{"LOWER": "san"}, {"LOWER": "jose"}]], "attrs": {"POS": "PROPN"}},
         {
             "patterns": [[{"DEP": "nsubj", "TAG": "NN"}], [{"IS_SPACE": True}]],
