@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # token attributes the cached ruler may set (plain token fields, no lexeme flags)
 SETTABLE = ("TAG", "POS", "MORPH", "LEMMA", "DEP")
-CACHE_LIMIT = 500_000  # distinct keys kept per component before the cache starts over
+CACHE_LIMIT = 200_000  # distinct keys kept per component before the cache starts over (~40 MB)
 
 
 def _base_forms() -> tuple[Any, ...]:
