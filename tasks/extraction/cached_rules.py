@@ -134,19 +134,19 @@ class CachedAttributeRuler:
             values.update(self.sets[rule])
         return tuple(values.items())
 
-    def _targets(self, doc: Doc) -> dict[int, list[int]]:
-        """Return the rules of longer patterns, by the token each one sets (as the stock ruler)."""
+    def _targets(self, doc: Doc) -> dict[int, list[int]] | None:
+        """Return the rules of longer patterns, by the token each one sets (as the stock ruler);
+        None where a rule's index falls outside its match (the stock ruler raises its error)."""
         targets: dict[int, list[int]] = {}
         for match_id, start, end in self.multi(doc, allow_missing=True, as_spans=False):
             rule = int(self.stock.vocab.strings[match_id])
             index = self.stock.indices[rule]
             if not -(end - start) <= index < end - start:
-                return {-1: []}  # out of bounds: the stock ruler raises its own error
+                return None
             targets.setdefault(start + index if index >= 0 else end + index, []).append(rule)
         return targets
 
     def _keys(self, doc: Doc) -> list[list[int]]:
-
         if not self.key_ids:  # longer rules only
             return [[] for _ in range(len(doc))]
         keys = doc.to_array(self.key_ids).reshape(len(doc), len(self.key_ids))
@@ -160,7 +160,7 @@ class CachedAttributeRuler:
         if not len(doc):
             return doc
         targets = self._targets(doc)
-        if -1 in targets:
+        if targets is None:
             return self.stock(doc)
         if len(self.cache) > CACHE_LIMIT:
             self.cache.clear()
@@ -226,11 +226,15 @@ class Named:
 
         kept = numpy.isin(column, self.hashes)
         if self.patterns:
+            found = []
             for value in numpy.unique(column[~kept]).tolist():
                 if value not in self.found:
                     text = self.strings[value] if value in self.strings else ""  # noqa: SIM401
                     self.found[value] = any(re.search(p, text) for p in self.patterns)
-            kept |= numpy.array([self.found.get(v, False) for v in column.tolist()], dtype=bool)
+                if self.found[value]:
+                    found.append(value)
+            if found:
+                kept |= numpy.isin(column, numpy.array(found, dtype="uint64"))
         return kept
 
 
